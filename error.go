@@ -1,0 +1,89 @@
+package slate
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code is a stable, machine-readable error category. The API maps each code to
+// exactly one HTTP status in one place; clients switch on the code.
+type Code string
+
+const (
+	ECONFLICT        Code = "conflict"
+	EFORBIDDEN       Code = "forbidden"
+	EINTERNAL        Code = "internal"
+	EINVALID         Code = "invalid"
+	ELOCKED          Code = "locked"
+	ENOTFOUND        Code = "not_found"
+	EUNAUTHENTICATED Code = "unauthenticated"
+	ECREDITS         Code = "insufficient_credits"
+	ETOOLARGE        Code = "too_large"
+)
+
+// Error is the one error type of Slate. Extra fields carry what the spec asks
+// an error to name: the missing permission of a 403, the lock of a 423.
+type Error struct {
+	Code    Code
+	Message string
+	// MissingPermission is set on EFORBIDDEN when one permission was lacking.
+	MissingPermission Permission
+	// Lock is set on ELOCKED.
+	Lock *Lock
+	// Field names the offending input field of an EINVALID, when there is one.
+	Field string
+}
+
+func (e *Error) Error() string {
+	return fmt.Sprintf("slate: %s: %s", e.Code, e.Message)
+}
+
+// Errorf returns an *Error with code and a formatted message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalidf returns an EINVALID error naming the field at fault.
+func Invalidf(field, format string, args ...any) *Error {
+	return &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// Forbidden returns the 403 for a member who lacks p.
+func Forbidden(p Permission) *Error {
+	return &Error{Code: EFORBIDDEN, MissingPermission: p,
+		Message: fmt.Sprintf("this needs the %q permission", p)}
+}
+
+// NotFound returns the error for an id that does not exist or is not visible
+// to the caller; the two are indistinguishable on purpose.
+func NotFound(what, id string) *Error {
+	return Errorf(ENOTFOUND, "%s %q not found", what, id)
+}
+
+// Locked returns the 423 naming the lock that refused a write.
+func Locked(l *Lock) *Error {
+	return &Error{Code: ELOCKED, Lock: l,
+		Message: fmt.Sprintf("%s %s is locked by %s", l.Element.Kind, l.Element.ID, l.ByName)}
+}
+
+// ErrorCode returns the code of err, EINTERNAL for errors that are not ours.
+func ErrorCode(err error) Code {
+	var e *Error
+	if err == nil {
+		return ""
+	}
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return EINTERNAL
+}
+
+// ErrorMessage returns the human-readable message of err; internal errors are
+// not described to clients.
+func ErrorMessage(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	return "internal error"
+}

@@ -1,0 +1,172 @@
+// Package store implements Slate's services on database/sql, for SQLite
+// (modernc.org/sqlite, the embedded default) and PostgreSQL (pgx). The SQL is
+// written once where the two agree; dialect.go holds every difference.
+//
+// One service method is one transaction. Permission checks happen inside it,
+// against the membership it reads, so a check and the write it guards see the
+// same state.
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/oklog/ulid/v2"
+	"github.com/pressly/goose/v3"
+
+	"slate"
+)
+
+//go:embed migrations/*.sql
+var migrations embed.FS
+
+// Options configure a store.
+type Options struct {
+	// Clock tells the time; required.
+	Clock slate.Clock
+	// Plans are the plans organisations may be on, by name.
+	Plans []slate.Plan
+	// PasswordParams tune argon2id; zero means the production defaults.
+	PasswordParams PasswordParams
+}
+
+// DB is an open Slate database.
+type DB struct {
+	// db takes writes. On SQLite it holds one connection, so writers queue in
+	// Go instead of spinning on SQLITE_BUSY; on PostgreSQL it is the pool.
+	db *sql.DB
+	// rdb serves reads that need no transaction of the writer. On PostgreSQL
+	// it is the same pool as db.
+	rdb     *sql.DB
+	dialect dialect
+	clock   slate.Clock
+	plans   map[string]slate.Plan
+	pw      PasswordParams
+
+	idMu      sync.Mutex
+	idEntropy io.Reader
+}
+
+// Open connects to dsn ("sqlite:PATH" or "postgres://…"), applies the
+// embedded migrations and returns the store.
+func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
+	if opts.Clock == nil {
+		return nil, errors.New("store: Options.Clock is required")
+	}
+	d, err := dialectFor(dsn)
+	if err != nil {
+		return nil, err
+	}
+	s := &DB{
+		dialect:   d,
+		clock:     opts.Clock,
+		plans:     map[string]slate.Plan{},
+		pw:        opts.PasswordParams.orDefault(),
+		idEntropy: ulid.Monotonic(rand.Reader, 0),
+	}
+	for _, p := range opts.Plans {
+		s.plans[p.Name] = p
+	}
+	if s.db, s.rdb, err = d.open(dsn); err != nil {
+		return nil, err
+	}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the connection pools.
+func (s *DB) Close() error {
+	err := s.db.Close()
+	if s.rdb != s.db {
+		err = errors.Join(err, s.rdb.Close())
+	}
+	return err
+}
+
+// Dialect names the database: "sqlite" or "postgres".
+func (s *DB) Dialect() string { return s.dialect.name() }
+
+// Ping checks the database answers.
+func (s *DB) Ping(ctx context.Context) error { return s.rdb.PingContext(ctx) }
+
+func (s *DB) migrate(ctx context.Context) error {
+	fsys, err := fs.Sub(migrations, "migrations")
+	if err != nil {
+		return err
+	}
+	p, err := goose.NewProvider(s.dialect.goose(), s.db, fsys, s.dialect.gooseOptions()...)
+	if err != nil {
+		return fmt.Errorf("store: migrations: %w", err)
+	}
+	if _, err := p.Up(ctx); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	return nil
+}
+
+// Tx is a write transaction with the time it started, so every row a service
+// method writes carries one timestamp.
+type Tx struct {
+	*sql.Tx
+	db  *DB
+	now time.Time
+}
+
+// withTx runs fn in a write transaction, committing if it returns nil. Driver
+// errors are translated to slate errors on the way out.
+func (s *DB) withTx(ctx context.Context, fn func(tx *Tx) error) error {
+	sqlTx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.dialect.translate(err)
+	}
+	tx := &Tx{Tx: sqlTx, db: s, now: s.clock.Now()}
+	if err := fn(tx); err != nil {
+		_ = sqlTx.Rollback()
+		return s.dialect.translate(err)
+	}
+	return s.dialect.translate(sqlTx.Commit())
+}
+
+// newID returns a prefixed, time-sortable id such as "shot_01J…".
+func (s *DB) newID(prefix string) string {
+	s.idMu.Lock()
+	defer s.idMu.Unlock()
+	return prefix + "_" + ulid.MustNew(ulid.Timestamp(s.clock.Now()), s.idEntropy).String()
+}
+
+// ms stores a time as unix milliseconds; fromMS reads it back in UTC.
+func ms(t time.Time) int64 { return t.UnixMilli() }
+
+func fromMS(v int64) time.Time { return time.UnixMilli(v).UTC() }
+
+func fromNullMS(v sql.NullInt64) *time.Time {
+	if !v.Valid {
+		return nil
+	}
+	t := fromMS(v.Int64)
+	return &t
+}
+
+// placeholders returns "$start, $start+1, …" for n arguments.
+func placeholders(start, n int) string {
+	var b strings.Builder
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "$%d", start+i)
+	}
+	return b.String()
+}
