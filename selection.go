@@ -52,16 +52,10 @@ func Select(idx ProjectIndex, sel Selection) ([]int, error) {
 	for _, t := range sel.Tags {
 		tags[TagKey(t)] = true
 	}
-	seen := map[string]bool{}
-	for _, id := range idx.Acts {
-		seen[id] = true
-	}
-	for _, id := range idx.Scenes {
-		seen[id] = true
-	}
+	known := map[string]map[string]bool{"act": setOf(idx.Acts), "scene": setOf(idx.Scenes), "shot": {}}
 	out := []int{}
 	for i, p := range idx.Places {
-		seen[p.ShotID] = true
+		known["shot"][p.ShotID] = true
 		if sel.All || shots[p.ShotID] || scenes[p.SceneID] || acts[p.ActID] ||
 			anyIn(p.ShotTags, tags) || anyIn(p.SceneTags, tags) {
 			out = append(out, i)
@@ -72,7 +66,7 @@ func Select(idx ProjectIndex, sel Selection) ([]int, error) {
 		ids  []string
 	}{{"shot", sel.Shots}, {"scene", sel.Scenes}, {"act", sel.Acts}} {
 		for _, id := range group.ids {
-			if !seen[id] {
+			if !known[group.what][id] {
 				return nil, NotFound(group.what, id)
 			}
 		}
