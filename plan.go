@@ -11,3 +11,10 @@ type Plan struct {
 	Allow4K           bool  `json:"allow_4k"`
 	AllowPacks        bool  `json:"allow_packs"`
 }
+
+// CreditPack is a one-off purchase of credits that never expire.
+type CreditPack struct {
+	Name       string `json:"name"`
+	Credits    int64  `json:"credits"`
+	PriceCents int64  `json:"price_cents"`
+}

@@ -18,3 +18,13 @@ func DefaultPlans() []slate.Plan {
 		{Name: "enterprise", MonthlyCredits: 1_000_000, RolloverCap: NoCap, ConcurrentRenders: 10, Allow4K: true, AllowPacks: true},
 	}
 }
+
+// DefaultPacks are the credit packs on sale where a plan allows packs. The
+// spec names none; these are sized for a scene, an act and a film.
+func DefaultPacks() []slate.CreditPack {
+	return []slate.CreditPack{
+		{Name: "pack-5k", Credits: 5_000, PriceCents: 5_000},
+		{Name: "pack-25k", Credits: 25_000, PriceCents: 22_500},
+		{Name: "pack-100k", Credits: 100_000, PriceCents: 80_000},
+	}
+}
