@@ -2,11 +2,13 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 
 	"slate"
 )
 
-// The OrgService compile-time check lives with the rest of the org methods.
+var _ slate.OrgService = (*DB)(nil)
 
 // CreateOrg creates an organisation on a known plan with the acting user as
 // its owner.
@@ -30,6 +32,63 @@ func (s *DB) CreateOrg(ctx context.Context, in slate.OrgInput) (*slate.Org, erro
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO members (org_id, user_id, permissions, created_at) VALUES ($1, $2, $3, $4)`,
 			o.ID, u.ID, int64(slate.NewPermissions(slate.PermOwner)), ms(tx.now))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return o, nil
+}
+
+// ListOrgs lists the acting user's organisations, oldest first, each with the
+// user's own permissions in it.
+func (s *DB) ListOrgs(ctx context.Context) ([]*slate.Org, error) {
+	u, err := actor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	orgs := []*slate.Org{}
+	err = s.withReadTx(ctx, func(tx *Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT o.id, o.name, o.plan, o.created_at, m.permissions
+			FROM orgs o JOIN members m ON m.org_id = o.id
+			WHERE m.user_id = $1 ORDER BY o.created_at, o.id`, u.ID)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			o := &slate.Org{}
+			var created, perms int64
+			if err := rows.Scan(&o.ID, &o.Name, &o.Plan, &created, &perms); err != nil {
+				return err
+			}
+			o.CreatedAt, o.Permissions = fromMS(created), slate.Permissions(perms).List()
+			orgs = append(orgs, o)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return orgs, nil
+}
+
+// GetOrg reads one organisation the acting user belongs to, with their
+// permissions in it.
+func (s *DB) GetOrg(ctx context.Context, orgID string) (*slate.Org, error) {
+	o := &slate.Org{ID: orgID}
+	err := s.withReadTx(ctx, func(tx *Tx) error {
+		_, perms, err := tx.orgAccess(ctx, orgID)
+		if err != nil {
+			return err
+		}
+		var created int64
+		err = tx.QueryRowContext(ctx, `SELECT name, plan, created_at FROM orgs WHERE id = $1`, orgID).
+			Scan(&o.Name, &o.Plan, &created)
+		if errors.Is(err, sql.ErrNoRows) {
+			return slate.NotFound("organisation", orgID)
+		}
+		o.CreatedAt, o.Permissions = fromMS(created), perms.List()
 		return err
 	})
 	if err != nil {

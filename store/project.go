@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"strings"
 
 	"slate"
 )
@@ -21,6 +24,217 @@ func (s *DB) CreateProject(ctx context.Context, orgID string, in slate.ProjectIn
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
 			p.ID, p.OrgID, p.Title, p.Format, p.AspectRatio, p.FrameRate, p.DefaultEngine, p.DefaultTier,
 			false, ms(tx.now), ms(tx.now))
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// ListProjects lists the org's projects the acting user may see, oldest
+// first: restricted projects only show to owners and the members named on
+// them.
+func (s *DB) ListProjects(ctx context.Context, orgID string) ([]*slate.Project, error) {
+	out := []*slate.Project{}
+	err := s.withReadTx(ctx, func(tx *Tx) error {
+		u, perms, err := tx.requireOrg(ctx, orgID, slate.PermRead)
+		if err != nil {
+			return err
+		}
+		q := `SELECT ` + projectColumns + ` FROM projects WHERE org_id = $1`
+		args := []any{orgID}
+		if !perms.Has(slate.PermOwner) {
+			q += ` AND (NOT restricted OR EXISTS (SELECT 1 FROM project_members pm
+				WHERE pm.project_id = projects.id AND pm.user_id = $2))`
+			args = append(args, u.ID)
+		}
+		rows, err := tx.QueryContext(ctx, q+` ORDER BY created_at, id`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		byID := map[string]*slate.Project{}
+		for rows.Next() {
+			p := &slate.Project{Members: []string{}}
+			var created, updated int64
+			if err := rows.Scan(&p.ID, &p.OrgID, &p.Title, &p.Format, &p.AspectRatio, &p.FrameRate,
+				&p.DefaultEngine, &p.DefaultTier, &p.Restricted, &created, &updated); err != nil {
+				return err
+			}
+			p.CreatedAt, p.UpdatedAt = fromMS(created), fromMS(updated)
+			out = append(out, p)
+			byID[p.ID] = p
+		}
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		rows.Close()
+		// One query for every project's members rather than one per project.
+		mrows, err := tx.QueryContext(ctx, `SELECT pm.project_id, pm.user_id FROM project_members pm
+			JOIN projects p ON p.id = pm.project_id WHERE p.org_id = $1 ORDER BY pm.user_id`, orgID)
+		if err != nil {
+			return err
+		}
+		defer mrows.Close()
+		for mrows.Next() {
+			var pid, uid string
+			if err := mrows.Scan(&pid, &uid); err != nil {
+				return err
+			}
+			if p := byID[pid]; p != nil {
+				p.Members = append(p.Members, uid)
+			}
+		}
+		return mrows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// GetProject reads one project the acting user may see.
+func (s *DB) GetProject(ctx context.Context, projectID string) (*slate.Project, error) {
+	var p *slate.Project
+	err := s.withReadTx(ctx, func(tx *Tx) error {
+		var err error
+		p, _, _, err = tx.projectAccess(ctx, projectID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// UpdateProject edits a project's settings; it needs modify.
+func (s *DB) UpdateProject(ctx context.Context, projectID string, in slate.ProjectPatch) (*slate.Project, error) {
+	var p *slate.Project
+	err := s.withTx(ctx, func(tx *Tx) error {
+		var err error
+		if p, _, err = tx.requireProject(ctx, projectID, slate.PermModify); err != nil {
+			return err
+		}
+		if err := in.Apply(p); err != nil {
+			return err
+		}
+		p.UpdatedAt = tx.now
+		_, err = tx.ExecContext(ctx, `UPDATE projects SET title = $1, format = $2, aspect_ratio = $3, frame_rate = $4,
+			default_engine = $5, default_tier = $6, updated_at = $7 WHERE id = $8`,
+			p.Title, p.Format, p.AspectRatio, p.FrameRate, p.DefaultEngine, p.DefaultTier, ms(tx.now), p.ID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// DeleteProject deletes a project and, by cascade, its whole tree. It needs
+// owner and is refused while anything in the project is locked: a lock
+// promises that approved work stays as it is.
+func (s *DB) DeleteProject(ctx context.Context, projectID string) error {
+	return s.withTx(ctx, func(tx *Tx) error {
+		p, u, err := tx.requireProject(ctx, projectID, slate.PermOwner)
+		if err != nil {
+			return err
+		}
+		l, err := tx.projectLock(ctx, projectID)
+		if err != nil {
+			return err
+		}
+		if l != nil {
+			return slate.Locked(l)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM projects WHERE id = $1`, projectID); err != nil {
+			return err
+		}
+		return tx.audit(ctx, p.OrgID, p.ID, u.ID, "project.delete", nil, p.Title)
+	})
+}
+
+// projectLock returns one lock inside the project, or nil, looking at acts
+// before scenes before shots so the 423 names the outermost level locked.
+func (tx *Tx) projectLock(ctx context.Context, projectID string) (*slate.Lock, error) {
+	for _, level := range []struct {
+		kind  slate.ElementKind
+		table string
+	}{{slate.KindAct, "acts"}, {slate.KindScene, "scenes"}, {slate.KindShot, "shots"}} {
+		l := &slate.Lock{Element: slate.ElementRef{Kind: level.kind}}
+		var at int64
+		err := tx.QueryRowContext(ctx, `SELECT e.id, e.name, e.locked_by, COALESCE(u.name, ''), COALESCE(e.locked_at, 0),
+			COALESCE(e.lock_reason, '') FROM `+level.table+` e LEFT JOIN users u ON u.id = e.locked_by
+			WHERE e.project_id = $1 AND e.locked_by IS NOT NULL ORDER BY e.locked_at, e.id LIMIT 1`, projectID).
+			Scan(&l.Element.ID, &l.Element.Name, &l.By, &l.ByName, &at, &l.Reason)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		l.At = fromMS(at)
+		return l, nil
+	}
+	return nil, nil
+}
+
+// SetProjectAccess restricts a project to named members of its org, or lifts
+// the restriction; it needs owner. The list replaces the previous one.
+func (s *DB) SetProjectAccess(ctx context.Context, projectID string, in slate.ProjectAccess) (*slate.Project, error) {
+	if len(in.Members) > 1000 {
+		return nil, slate.Invalidf("members", "a project names at most 1000 members")
+	}
+	ids := []string{}
+	for _, id := range in.Members {
+		if strings.TrimSpace(id) == "" {
+			return nil, slate.Invalidf("members", "member ids must not be empty")
+		}
+		if !contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	var p *slate.Project
+	err := s.withTx(ctx, func(tx *Tx) error {
+		p0, u, err := tx.requireProject(ctx, projectID, slate.PermOwner)
+		if err != nil {
+			return err
+		}
+		if len(ids) > 0 {
+			args := []any{p0.OrgID}
+			for _, id := range ids {
+				args = append(args, id)
+			}
+			var n int
+			if err := tx.QueryRowContext(ctx, `SELECT COUNT(*) FROM members WHERE org_id = $1 AND user_id IN (`+
+				placeholders(2, len(ids))+`)`, args...).Scan(&n); err != nil {
+				return err
+			}
+			if n != len(ids) {
+				return slate.Invalidf("members", "every member named must be a member of the organisation")
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE projects SET restricted = $1, updated_at = $2 WHERE id = $3`,
+			in.Restricted, ms(tx.now), projectID); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM project_members WHERE project_id = $1`, projectID); err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO project_members (project_id, user_id) VALUES ($1, $2)`,
+				projectID, id); err != nil {
+				return err
+			}
+		}
+		detail := "open to every member"
+		if in.Restricted {
+			detail = "restricted to " + strings.Join(ids, ", ")
+		}
+		if err := tx.audit(ctx, p0.OrgID, projectID, u.ID, "project.access", nil, detail); err != nil {
+			return err
+		}
+		p, err = tx.loadProject(ctx, projectID)
 		return err
 	})
 	if err != nil {

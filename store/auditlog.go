@@ -1,0 +1,123 @@
+package store
+
+import (
+	"context"
+	"encoding/base64"
+	"fmt"
+	"strings"
+
+	"github.com/oklog/ulid/v2"
+
+	"slate"
+)
+
+// Page sizes of cursor-paged lists.
+const (
+	defaultPageLimit = 50
+	maxPageLimit     = 200
+)
+
+// pageLimit resolves a requested page size: 0 means the default and anything
+// above the maximum is cut to it.
+func pageLimit(n int) (int, error) {
+	switch {
+	case n < 0:
+		return 0, slate.Invalidf("limit", "limit must not be negative")
+	case n == 0:
+		return defaultPageLimit, nil
+	case n > maxPageLimit:
+		return maxPageLimit, nil
+	}
+	return n, nil
+}
+
+// Audit cursors are the last id of the page before, opaque to clients so the
+// encoding can change without breaking them.
+func encodeAuditCursor(id string) string { return base64.RawURLEncoding.EncodeToString([]byte(id)) }
+
+func decodeAuditCursor(c string) (string, error) {
+	if c == "" {
+		return "", nil
+	}
+	b, err := base64.RawURLEncoding.DecodeString(c)
+	id, ok := strings.CutPrefix(string(b), "aud_")
+	if err == nil && ok {
+		if _, err := ulid.ParseStrict(id); err == nil {
+			return string(b), nil
+		}
+	}
+	return "", slate.Invalidf("cursor", "cursor %q is not one this list gave out", c)
+}
+
+// Audit lists an org's audit log newest first. Audit ids are ULIDs, so id
+// order is time order and the cursor is simply the last id seen. Members
+// who are not owners do not see entries of restricted projects they are not
+// named on.
+func (s *DB) Audit(ctx context.Context, orgID, projectID string, page slate.PageRequest) (*slate.Page[*slate.AuditEntry], error) {
+	limit, err := pageLimit(page.Limit)
+	if err != nil {
+		return nil, err
+	}
+	after, err := decodeAuditCursor(page.Cursor)
+	if err != nil {
+		return nil, err
+	}
+	out := &slate.Page[*slate.AuditEntry]{Items: []*slate.AuditEntry{}}
+	err = s.withReadTx(ctx, func(tx *Tx) error {
+		u, perms, err := tx.requireOrg(ctx, orgID, slate.PermRead)
+		if err != nil {
+			return err
+		}
+		q := `SELECT a.id, a.org_id, a.project_id, a.actor_id, COALESCE(u.name, ''), a.action,
+			a.element_kind, a.element_id, a.element_name, a.detail, a.at
+			FROM audit_log a LEFT JOIN users u ON u.id = a.actor_id WHERE a.org_id = $1`
+		args := []any{orgID}
+		arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+		if projectID != "" {
+			p, _, _, err := tx.projectAccess(ctx, projectID)
+			if err != nil {
+				return err
+			}
+			if p.OrgID != orgID {
+				return slate.NotFound("project", projectID)
+			}
+			q += ` AND a.project_id = ` + arg(projectID)
+		} else if !perms.Has(slate.PermOwner) {
+			q += ` AND NOT EXISTS (SELECT 1 FROM projects p WHERE p.id = a.project_id AND p.restricted
+				AND NOT EXISTS (SELECT 1 FROM project_members pm WHERE pm.project_id = p.id AND pm.user_id = ` + arg(u.ID) + `))`
+		}
+		if after != "" {
+			q += ` AND a.id < ` + arg(after)
+		}
+		// One row more than the page tells whether another page follows.
+		q += ` ORDER BY a.id DESC LIMIT ` + arg(limit+1)
+		rows, err := tx.QueryContext(ctx, q, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			e := &slate.AuditEntry{}
+			var kind, elID, elName string
+			var at int64
+			if err := rows.Scan(&e.ID, &e.OrgID, &e.ProjectID, &e.ActorID, &e.ActorName, &e.Action,
+				&kind, &elID, &elName, &e.Detail, &at); err != nil {
+				return err
+			}
+			e.At = fromMS(at)
+			if kind != "" {
+				e.Element = &slate.ElementRef{Kind: slate.ElementKind(kind), ID: elID, Name: elName}
+			}
+			out.Items = append(out.Items, e)
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(out.Items) > limit {
+		out.Items = out.Items[:limit]
+		out.NextCursor = encodeAuditCursor(out.Items[limit-1].ID)
+	}
+	return out, nil
+}
