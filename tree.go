@@ -5,13 +5,16 @@ import (
 	"time"
 )
 
-// ElementKind names the three lockable, positionable levels of the tree.
+// ElementKind names the three lockable, positionable levels of the tree, and
+// the project as the parent of its acts.
 type ElementKind string
 
 const (
 	KindAct   ElementKind = "act"
 	KindScene ElementKind = "scene"
 	KindShot  ElementKind = "shot"
+	// KindProject is only a parent: Reorder of a project orders its acts.
+	KindProject ElementKind = "project"
 )
 
 // ElementRef points at one act, scene or shot.

@@ -1,0 +1,180 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strconv"
+	"strings"
+
+	"slate"
+)
+
+// chain is an element with the path above it: its project, parent, place
+// among siblings, and the locks of its act, scene and shot (nil where
+// unlocked or below the element's level). A write checks the chain, since a
+// lock freezes everything under it.
+type chain struct {
+	el        slate.ElementRef
+	lv        level
+	projectID string
+	orgID     string
+	parentID  string
+	position  int
+	// ids and locks run act, scene, shot.
+	ids   [3]string
+	locks [3]*slate.Lock
+	// project and user are set once access is checked.
+	project *slate.Project
+	user    *slate.User
+}
+
+// lock returns the outermost lock on the path: the one to lift first.
+func (c *chain) lock() *slate.Lock { return slate.FirstLock(c.locks[:]...) }
+
+// own returns the element's own lock.
+func (c *chain) own() *slate.Lock { return c.locks[c.lv.depth] }
+
+// chainQueries hold, per depth, the one query that reads an element joined to
+// its scene and act. On PostgreSQL the FOR UPDATE form also locks those rows
+// (and for an act its project), so the parent's row serializes writers that
+// shift its children's positions or check its locks.
+var chainQueries = func() [3]string {
+	var qs [3]string
+	for depth, lv := range levels {
+		cols := []string{lv.alias + ".project_id", lv.alias + ".org_id", lv.alias + "." + lv.parentCol, lv.alias + ".position"}
+		from := lv.table + " " + lv.alias
+		for d := 0; d <= depth; d++ {
+			a := levels[d].alias
+			cols = append(cols, a+".id", a+".name", a+".locked_by", a+".locked_at", a+".lock_reason")
+		}
+		for d := depth - 1; d >= 0; d-- {
+			up, down := levels[d], levels[d+1]
+			from += " JOIN " + up.table + " " + up.alias + " ON " + up.alias + ".id = " + down.alias + "." + down.parentCol
+		}
+		if depth == 0 {
+			from += " JOIN projects p ON p.id = a.project_id"
+		}
+		qs[depth] = "SELECT " + strings.Join(cols, ", ") + " FROM " + from + " WHERE " + lv.alias + ".id = $1"
+	}
+	return qs
+}()
+
+// loadChain reads el's chain in one query, locking its rows for the rest of
+// the transaction. An unknown element is ENOTFOUND.
+func (tx *Tx) loadChain(ctx context.Context, el slate.ElementRef) (*chain, error) {
+	lv, err := levelOf(el.Kind)
+	if err != nil {
+		return nil, err
+	}
+	c := &chain{el: el, lv: lv}
+	var names [3]string
+	var lcs [3]lockCols
+	dest := []any{&c.projectID, &c.orgID, &c.parentID, &c.position}
+	for d := 0; d <= lv.depth; d++ {
+		dest = append(dest, &c.ids[d], &names[d])
+		dest = append(dest, lcs[d].dest()...)
+	}
+	err = tx.QueryRowContext(ctx, chainQueries[lv.depth]+tx.db.dialect.forUpdate(), el.ID).Scan(dest...)
+	if err != nil {
+		return nil, errNoRows(err, string(el.Kind), el.ID)
+	}
+	for d := 0; d <= lv.depth; d++ {
+		c.locks[d] = lcs[d].lock(levels[d].kind, c.ids[d], names[d])
+	}
+	c.el.Name = names[lv.depth]
+	return c, tx.nameLocks(ctx, c.locks[:]...)
+}
+
+// access loads el's chain and checks the acting user holds need on its
+// project. An element in a project the user cannot see is ENOTFOUND under
+// its own name, so the project's id does not leak.
+func (tx *Tx) access(ctx context.Context, el slate.ElementRef, need ...slate.Permission) (*chain, error) {
+	c, err := tx.loadChain(ctx, el)
+	if err != nil {
+		return nil, err
+	}
+	c.project, c.user, err = tx.requireProject(ctx, c.projectID, need...)
+	if slate.ErrorCode(err) == slate.ENOTFOUND {
+		return nil, slate.NotFound(string(el.Kind), el.ID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// writable is access for a write that a lock refuses: editing, moving or
+// deleting el, or creating a child in it. It answers 423 naming the
+// outermost lock on el's path.
+func (tx *Tx) writable(ctx context.Context, el slate.ElementRef) (*chain, error) {
+	c, err := tx.access(ctx, el, slate.PermModify)
+	if err != nil {
+		return nil, err
+	}
+	if l := c.lock(); l != nil {
+		return nil, slate.Locked(l)
+	}
+	return c, nil
+}
+
+// destination loads the new parent of a move of c: it must be in c's
+// project and free of locks. field names the input at fault.
+func (tx *Tx) destination(ctx context.Context, c *chain, parent slate.ElementRef, field string) (*chain, error) {
+	d, err := tx.loadChain(ctx, parent)
+	if err != nil {
+		return nil, err
+	}
+	if d.projectID != c.projectID {
+		return nil, slate.Invalidf(field, "cannot move into another project")
+	}
+	if l := d.lock(); l != nil {
+		return nil, slate.Locked(l)
+	}
+	return d, nil
+}
+
+// lockUnderQueries read, per depth, the outermost lock below an element.
+var lockUnderQueries = func() [3]string {
+	var qs [3]string
+	for depth, lv := range levels {
+		var parts []string
+		for d := depth + 1; d < len(levels); d++ {
+			below := levels[d]
+			parts = append(parts, "SELECT "+strconv.Itoa(d)+" AS depth, '"+string(below.kind)+"' AS kind, id, name, locked_by, locked_at, lock_reason FROM "+
+				below.table+" WHERE "+lv.refCol+" = $"+strconv.Itoa(len(parts)+1)+" AND locked_at IS NOT NULL")
+		}
+		if len(parts) > 0 {
+			qs[depth] = "SELECT kind, id, name, locked_by, locked_at, lock_reason FROM (" +
+				strings.Join(parts, " UNION ALL ") + ") x ORDER BY depth LIMIT 1"
+		}
+	}
+	return qs
+}()
+
+// refuseLockedUnder answers 423 when anything below the element id of level
+// lv is locked.
+func (tx *Tx) refuseLockedUnder(ctx context.Context, lv level, id string) error {
+	q := lockUnderQueries[lv.depth]
+	if q == "" {
+		return nil
+	}
+	args := make([]any, len(levels)-1-lv.depth)
+	for i := range args {
+		args[i] = id
+	}
+	var kind, lockedID, name string
+	var lc lockCols
+	err := tx.QueryRowContext(ctx, q, args...).Scan(append([]any{&kind, &lockedID, &name}, lc.dest()...)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	l := lc.lock(slate.ElementKind(kind), lockedID, name)
+	if err := tx.nameLocks(ctx, l); err != nil {
+		return err
+	}
+	return slate.Locked(l)
+}
