@@ -1,0 +1,189 @@
+package api_test
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+
+	"slate"
+)
+
+// badFixture is an owner with two projects: one with an act holding a scene
+// with two shots, and another with a scene of its own.
+type badFixture struct {
+	owner  *person
+	member *person
+	org    *slate.Org
+	ids    treeIDs
+	shot2  string
+	other  treeIDs
+}
+
+func setupBad(h *harness) *badFixture {
+	f := &badFixture{owner: h.signup("owner"), member: h.signup("editor")}
+	f.org = h.createOrg(f.owner)
+	f.ids = h.buildTree(f.owner, h.createProject(f.owner, f.org.ID).ID)
+	var sh slate.Shot
+	h.must(call{method: "POST", path: "/api/v1/scenes/" + f.ids.Scene + "/shots", token: f.owner.Token,
+		body: slate.ShotInput{Name: "Close", DurationMS: 2000}}, http.StatusCreated, &sh)
+	f.shot2 = sh.ID
+	f.other = h.buildTree(f.owner, h.createProject(f.owner, f.org.ID).ID)
+	h.join(f.owner, f.org.ID, f.member, slate.PermModify)
+	return f
+}
+
+// snapshot reads back everything a bad request might have written.
+func (f *badFixture) snapshot(h *harness) string {
+	var b strings.Builder
+	for _, p := range []string{
+		"/api/v1/orgs",
+		"/api/v1/orgs/" + f.org.ID + "/members",
+		"/api/v1/orgs/" + f.org.ID + "/invitations",
+		"/api/v1/orgs/" + f.org.ID + "/projects",
+		"/api/v1/projects/" + f.ids.Project + "/tree",
+		"/api/v1/projects/" + f.other.Project + "/tree",
+	} {
+		r := h.do(call{method: "GET", path: p, token: f.owner.Token})
+		if r.Status != 200 {
+			h.t.Fatalf("GET %s: %d %s", p, r.Status, r.Body)
+		}
+		b.Write(r.Body)
+	}
+	return b.String()
+}
+
+func TestBadInput(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("x", slate.MaxTextLen+1)
+	cases := []struct {
+		name   string
+		req    func(f *badFixture) call
+		status int
+		code   string
+		field  string // when the answer must name the field
+	}{
+		{"malformed JSON", func(f *badFixture) call {
+			return call{method: "POST", path: "/api/v1/projects/" + f.ids.Project + "/acts", body: `{"name": "Act Two"`}
+		}, 400, "invalid", ""},
+		{"not an object", func(f *badFixture) call {
+			return call{method: "POST", path: "/api/v1/projects/" + f.ids.Project + "/acts", body: `["Act Two"]`}
+		}, 400, "invalid", ""},
+		{"empty body", func(f *badFixture) call {
+			return call{method: "POST", path: "/api/v1/projects/" + f.ids.Project + "/acts", body: ``}
+		}, 400, "invalid", ""},
+		{"unknown field", func(f *badFixture) call {
+			return call{method: "POST", path: "/api/v1/projects/" + f.ids.Project + "/acts", body: `{"name": "Act Two", "colour": "red"}`}
+		}, 400, "invalid", ""},
+		{"missing required field", func(f *badFixture) call {
+			return call{method: "POST", path: "/api/v1/scenes/" + f.ids.Scene + "/shots", body: `{"duration_ms": 3000}`}
+		}, 400, "invalid", "name"},
+		{"wrong type", func(f *badFixture) call {
+			return call{method: "POST", path: "/api/v1/scenes/" + f.ids.Scene + "/shots", body: `{"name": "Tilt", "duration_ms": "long"}`}
+		}, 400, "invalid", "duration_ms"},
+		{"duration too short", func(f *badFixture) call {
+			return call{method: "POST", path: "/api/v1/scenes/" + f.ids.Scene + "/shots", body: slate.ShotInput{Name: "Blink", DurationMS: 999}}
+		}, 400, "invalid", "duration_ms"},
+		{"duration too long", func(f *badFixture) call {
+			return call{method: "PATCH", path: "/api/v1/shots/" + f.ids.Shot, body: map[string]any{"duration_ms": 60_001}}
+		}, 400, "invalid", "duration_ms"},
+		{"prompt of 4001 characters", func(f *badFixture) call {
+			return call{method: "PATCH", path: "/api/v1/shots/" + f.ids.Shot, body: map[string]any{"prompt": long}}
+		}, 400, "invalid", "prompt"},
+		{"name over schema limit", func(f *badFixture) call {
+			return call{method: "PATCH", path: "/api/v1/acts/" + f.ids.Act, body: map[string]any{"name": strings.Repeat("n", 201)}}
+		}, 400, "invalid", "name"},
+		{"unknown plan", func(f *badFixture) call {
+			return call{method: "POST", path: "/api/v1/orgs", body: slate.OrgInput{Name: "Lunar", Plan: "platinum"}}
+		}, 400, "invalid", "plan"},
+		{"unknown format", func(f *badFixture) call {
+			return call{method: "PATCH", path: "/api/v1/projects/" + f.ids.Project, body: map[string]any{"format": "opera"}}
+		}, 400, "invalid", "format"},
+		{"duplicate ids in reorder", func(f *badFixture) call {
+			return call{method: "PUT", path: "/api/v1/scenes/" + f.ids.Scene + "/order", body: slate.Reorder{IDs: []string{f.ids.Shot, f.ids.Shot}}}
+		}, 400, "invalid", "ids"},
+		{"reorder missing a child", func(f *badFixture) call {
+			return call{method: "PUT", path: "/api/v1/scenes/" + f.ids.Scene + "/order", body: slate.Reorder{IDs: []string{f.shot2}}}
+		}, 400, "invalid", "ids"},
+		{"move shot into another project", func(f *badFixture) call {
+			return call{method: "PATCH", path: "/api/v1/shots/" + f.ids.Shot, body: map[string]any{"scene_id": f.other.Scene}}
+		}, 400, "invalid", "scene_id"},
+		{"position out of range", func(f *badFixture) call {
+			return call{method: "PATCH", path: "/api/v1/shots/" + f.ids.Shot, body: map[string]any{"position": 9}}
+		}, 400, "invalid", "position"},
+		{"unknown permission in patch", func(f *badFixture) call {
+			return call{method: "PATCH", path: "/api/v1/orgs/" + f.org.ID + "/members/" + f.member.User.ID,
+				body: map[string]any{"permissions": []string{"read", "admin"}}}
+		}, 400, "invalid", "permissions"},
+		{"unknown permission in invitation", func(f *badFixture) call {
+			return call{method: "POST", path: "/api/v1/orgs/" + f.org.ID + "/invitations",
+				body: map[string]any{"email": "guest@example.test", "permissions": []string{"superuser"}}}
+		}, 400, "invalid", "permissions"},
+		{"bad review status", func(f *badFixture) call {
+			return call{method: "POST", path: "/api/v1/shots/" + f.ids.Shot + "/review", body: map[string]any{"status": "great"}}
+		}, 400, "invalid", "status"},
+		{"approve without a take", func(f *badFixture) call {
+			return call{method: "POST", path: "/api/v1/shots/" + f.ids.Shot + "/review", body: map[string]any{"status": "approved"}}
+		}, 0, "", ""},
+		{"empty selection", func(f *badFixture) call {
+			return call{method: "POST", path: "/api/v1/projects/" + f.ids.Project + "/bulk", body: map[string]any{"selection": map[string]any{}, "action": "tag", "tag": "x"}}
+		}, 400, "invalid", "selection"},
+		{"body over the limit", func(f *badFixture) call {
+			return call{method: "POST", path: "/api/v1/projects/" + f.ids.Project + "/acts",
+				body: `{"name": "Big", "description": "` + strings.Repeat("d", 1<<20) + `"}`}
+		}, 413, "too_large", ""},
+		{"over-long idempotency key", func(f *badFixture) call {
+			return call{method: "POST", path: "/api/v1/projects/" + f.ids.Project + "/acts", body: slate.ActInput{Name: "Act Two"},
+				header: map[string]string{"Idempotency-Key": strings.Repeat("k", 201)}}
+		}, 400, "invalid", ""},
+		{"malformed authorization", func(f *badFixture) call {
+			return call{method: "POST", path: "/api/v1/projects/" + f.ids.Project + "/acts", body: slate.ActInput{Name: "Act Two"},
+				header: map[string]string{"Authorization": "Basic b3duZXI6cHc="}}
+		}, 401, "unauthenticated", ""},
+	}
+	eachBackend(t, func(t *testing.T, h *harness) {
+		f := setupBad(h)
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				h := h.with(t)
+				before := f.snapshot(h)
+				c := tc.req(f)
+				c.token = f.owner.Token
+				res := h.do(c)
+				if tc.status == 0 {
+					// Refused by a rule, whatever its code: a 4xx problem.
+					if res.Status < 400 || res.Status >= 500 {
+						t.Fatalf("status %d, want a 4xx: %s", res.Status, res.Body)
+					}
+					res.problem(t, res.Status, codeFor(res.Status))
+				} else {
+					p := res.problem(t, tc.status, tc.code)
+					if tc.field != "" && p.Field != tc.field {
+						t.Errorf("field %q, want %q: %s", p.Field, tc.field, res.Body)
+					}
+				}
+				if after := f.snapshot(h); after != before {
+					t.Errorf("a refused request changed state:\nbefore %s\nafter  %s", before, after)
+				}
+			})
+		}
+	})
+}
+
+// TestValidationKeepsErrors: schema violations keep huma's per-field list.
+func TestValidationKeepsErrors(t *testing.T) {
+	t.Parallel()
+	eachBackend(t, func(t *testing.T, h *harness) {
+		f := setupBad(h)
+		res := h.do(call{method: "POST", path: "/api/v1/projects/" + f.ids.Project + "/acts", token: f.owner.Token,
+			body: `{"name": "Act", "colour": "red", "mood": "grim"}`})
+		p := res.problem(t, 400, "invalid")
+		if len(p.Errors) != 2 {
+			t.Fatalf("errors %+v, want one per unknown field", p.Errors)
+		}
+		for _, e := range p.Errors {
+			if !strings.HasPrefix(e.Location, "body") || e.Message == "" {
+				t.Errorf("error detail %+v lacks location or message", e)
+			}
+		}
+	})
+}

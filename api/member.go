@@ -1,0 +1,90 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"slate"
+)
+
+// MemberPath names a member of an organisation.
+type MemberPath struct {
+	OrgPath
+	User string `path:"user" maxLength:"100" doc:"User id of the member"`
+}
+
+// MemberPatch replaces a member's permissions.
+type MemberPatch struct {
+	Permissions []slate.Permission `json:"permissions" maxItems:"6" doc:"read, modify, run_ai, use_credits, billing, owner; read is always held"`
+}
+
+func (s *Server) registerMembers() {
+	tags := []string{"members"}
+	register(s, huma.Operation{
+		OperationID: "listMembers", Method: http.MethodGet, Path: "/api/v1/orgs/{org}/members", Tags: tags,
+		Summary: "The organisation's members and their permissions",
+	}, errsRead, func(ctx context.Context, in *OrgPath) (*out[*slate.Page[*slate.Member]], error) {
+		ms, err := s.Orgs.ListMembers(ctx, in.Org)
+		if err != nil {
+			return nil, err
+		}
+		return list(ms), nil
+	})
+	register(s, huma.Operation{
+		OperationID: "updateMember", Method: http.MethodPatch, Path: "/api/v1/orgs/{org}/members/{user}", Tags: tags,
+		Summary: "Replace a member's permissions", Description: "Needs owner. The last owner cannot be demoted.",
+	}, errsWrite, func(ctx context.Context, in *struct {
+		MemberPath
+		Body MemberPatch
+	}) (*out[*slate.Member], error) {
+		m, err := s.Orgs.SetMemberPermissions(ctx, in.Org, in.User, in.Body.Permissions)
+		if err != nil {
+			return nil, err
+		}
+		return reply(m), nil
+	})
+	register(s, huma.Operation{
+		OperationID: "removeMember", Method: http.MethodDelete, Path: "/api/v1/orgs/{org}/members/{user}", Tags: tags,
+		Summary: "Remove a member", Description: "Needs owner, or the member leaving. The last owner cannot be removed.",
+	}, errsWrite, func(ctx context.Context, in *MemberPath) (*noContent, error) {
+		return nil, s.Orgs.RemoveMember(ctx, in.Org, in.User)
+	})
+	register(s, huma.Operation{
+		OperationID: "createInvitation", Method: http.MethodPost, Path: "/api/v1/orgs/{org}/invitations", Tags: tags,
+		Summary: "Invite an email address", Description: "Needs owner. The token is shown once, in this response; it expires after 7 days.",
+		DefaultStatus: http.StatusCreated,
+	}, errsWrite, func(ctx context.Context, in *struct {
+		OrgPath
+		Body slate.InvitationInput
+	}) (*out[*slate.Invitation], error) {
+		inv, err := s.Orgs.Invite(ctx, in.Org, in.Body)
+		if err != nil {
+			return nil, err
+		}
+		return reply(inv), nil
+	})
+	register(s, huma.Operation{
+		OperationID: "listInvitations", Method: http.MethodGet, Path: "/api/v1/orgs/{org}/invitations", Tags: tags,
+		Summary: "The organisation's invitations",
+	}, errsRead, func(ctx context.Context, in *OrgPath) (*out[*slate.Page[*slate.Invitation]], error) {
+		invs, err := s.Orgs.ListInvitations(ctx, in.Org)
+		if err != nil {
+			return nil, err
+		}
+		return list(invs), nil
+	})
+	register(s, huma.Operation{
+		OperationID: "acceptInvitation", Method: http.MethodPost, Path: "/api/v1/invitations/{token}/accept", Tags: tags,
+		Summary: "Join an organisation", Description: "The signed-in user's email must be the invited one.",
+	}, errsWrite, func(ctx context.Context, in *struct {
+		Token string `path:"token" maxLength:"200"`
+	}) (*out[*slate.Member], error) {
+		m, err := s.Orgs.AcceptInvitation(ctx, in.Token)
+		if err != nil {
+			return nil, err
+		}
+		return reply(m), nil
+	})
+}

@@ -1,0 +1,71 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"slate"
+)
+
+// OrgPath names an organisation in a path. Path types are exported because
+// huma fills embedded parameter structs by reflection, which cannot set
+// fields promoted through unexported types.
+type OrgPath struct {
+	Org string `path:"org" maxLength:"100" doc:"Organisation id"`
+}
+
+type auditIn struct {
+	OrgPath
+	Project string `query:"project" maxLength:"100" doc:"Only entries of this project"`
+	Cursor  string `query:"cursor" maxLength:"200" doc:"next_cursor of the previous page"`
+	Limit   int    `query:"limit" minimum:"0" maximum:"500" doc:"Page size; 0 means the default"`
+}
+
+func (s *Server) registerOrgs() {
+	tags := []string{"orgs"}
+	register(s, huma.Operation{
+		OperationID: "createOrg", Method: http.MethodPost, Path: "/api/v1/orgs", Tags: tags,
+		Summary: "Create an organisation owned by the caller", DefaultStatus: http.StatusCreated,
+	}, opts{}, func(ctx context.Context, in *struct{ Body slate.OrgInput }) (*out[*slate.Org], error) {
+		o, err := s.Orgs.CreateOrg(ctx, in.Body)
+		if err != nil {
+			return nil, err
+		}
+		return reply(o), nil
+	})
+	register(s, huma.Operation{
+		OperationID: "listOrgs", Method: http.MethodGet, Path: "/api/v1/orgs", Tags: tags,
+		Summary: "The caller's organisations, with the caller's permissions in each",
+	}, opts{}, func(ctx context.Context, _ *struct{}) (*out[*slate.Page[*slate.Org]], error) {
+		os, err := s.Orgs.ListOrgs(ctx)
+		if err != nil {
+			return nil, err
+		}
+		return list(os), nil
+	})
+	register(s, huma.Operation{
+		OperationID: "getOrg", Method: http.MethodGet, Path: "/api/v1/orgs/{org}", Tags: tags,
+		Summary: "One organisation",
+	}, errsRead, func(ctx context.Context, in *OrgPath) (*out[*slate.Org], error) {
+		o, err := s.Orgs.GetOrg(ctx, in.Org)
+		if err != nil {
+			return nil, err
+		}
+		return reply(o), nil
+	})
+	register(s, huma.Operation{
+		OperationID: "listAudit", Method: http.MethodGet, Path: "/api/v1/orgs/{org}/audit", Tags: tags,
+		Summary: "The organisation's audit log, newest first",
+	}, errsRead, func(ctx context.Context, in *auditIn) (*out[*slate.Page[*slate.AuditEntry]], error) {
+		p, err := s.Orgs.Audit(ctx, in.Org, in.Project, slate.PageRequest{Cursor: in.Cursor, Limit: in.Limit})
+		if err != nil {
+			return nil, err
+		}
+		if p.Items == nil {
+			p.Items = []*slate.AuditEntry{}
+		}
+		return reply(p), nil
+	})
+}

@@ -1,0 +1,96 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"slate"
+)
+
+// ProjectPath names a project.
+type ProjectPath struct {
+	Project string `path:"project" maxLength:"100" doc:"Project id"`
+}
+
+func (s *Server) registerProjects() {
+	tags := []string{"projects"}
+	register(s, huma.Operation{
+		OperationID: "createProject", Method: http.MethodPost, Path: "/api/v1/orgs/{org}/projects", Tags: tags,
+		Summary: "Create a project", Description: "Needs modify. Empty fields take the defaults (film, 16:9, 24 fps, preview, draft).",
+		DefaultStatus: http.StatusCreated,
+	}, errsWrite, func(ctx context.Context, in *struct {
+		OrgPath
+		Body slate.ProjectInput
+	}) (*out[*slate.Project], error) {
+		p, err := s.Projects.CreateProject(ctx, in.Org, in.Body)
+		if err != nil {
+			return nil, err
+		}
+		return reply(p), nil
+	})
+	register(s, huma.Operation{
+		OperationID: "listProjects", Method: http.MethodGet, Path: "/api/v1/orgs/{org}/projects", Tags: tags,
+		Summary: "The organisation's projects the caller may see",
+	}, errsRead, func(ctx context.Context, in *OrgPath) (*out[*slate.Page[*slate.Project]], error) {
+		ps, err := s.Projects.ListProjects(ctx, in.Org)
+		if err != nil {
+			return nil, err
+		}
+		return list(ps), nil
+	})
+	register(s, huma.Operation{
+		OperationID: "getProject", Method: http.MethodGet, Path: "/api/v1/projects/{project}", Tags: tags,
+		Summary: "One project",
+	}, errsRead, func(ctx context.Context, in *ProjectPath) (*out[*slate.Project], error) {
+		p, err := s.Projects.GetProject(ctx, in.Project)
+		if err != nil {
+			return nil, err
+		}
+		return reply(p), nil
+	})
+	register(s, huma.Operation{
+		OperationID: "updateProject", Method: http.MethodPatch, Path: "/api/v1/projects/{project}", Tags: tags,
+		Summary: "Edit a project", Description: "Needs modify. Absent fields stay as they are.",
+	}, errsWrite, func(ctx context.Context, in *struct {
+		ProjectPath
+		Body slate.ProjectPatch
+	}) (*out[*slate.Project], error) {
+		p, err := s.Projects.UpdateProject(ctx, in.Project, in.Body)
+		if err != nil {
+			return nil, err
+		}
+		return reply(p), nil
+	})
+	register(s, huma.Operation{
+		OperationID: "deleteProject", Method: http.MethodDelete, Path: "/api/v1/projects/{project}", Tags: tags,
+		Summary: "Delete a project", Description: "Needs owner; refused while anything in it is locked.",
+	}, errsLocked, func(ctx context.Context, in *ProjectPath) (*noContent, error) {
+		return nil, s.Projects.DeleteProject(ctx, in.Project)
+	})
+	register(s, huma.Operation{
+		OperationID: "getTree", Method: http.MethodGet, Path: "/api/v1/projects/{project}/tree", Tags: tags,
+		Summary: "The whole project: acts, scenes and shots in order",
+	}, errsRead, func(ctx context.Context, in *ProjectPath) (*out[*slate.Tree], error) {
+		t, err := s.Projects.Tree(ctx, in.Project)
+		if err != nil {
+			return nil, err
+		}
+		return reply(t), nil
+	})
+	register(s, huma.Operation{
+		OperationID: "setProjectAccess", Method: http.MethodPut, Path: "/api/v1/projects/{project}/access", Tags: tags,
+		Summary:     "Restrict a project to named members, or lift the restriction",
+		Description: "Needs owner. Members not named then get 404 for the project; owners always see it.",
+	}, errsWrite, func(ctx context.Context, in *struct {
+		ProjectPath
+		Body slate.ProjectAccess
+	}) (*out[*slate.Project], error) {
+		p, err := s.Projects.SetProjectAccess(ctx, in.Project, in.Body)
+		if err != nil {
+			return nil, err
+		}
+		return reply(p), nil
+	})
+}

@@ -1,0 +1,94 @@
+package api
+
+import (
+	"context"
+	"net/http"
+	"time"
+
+	"github.com/danielgtaylor/huma/v2"
+
+	"slate"
+)
+
+// Login is what signing in needs.
+type Login struct {
+	Email    string `json:"email" maxLength:"254"`
+	Password string `json:"password" maxLength:"256"`
+}
+
+// Session is the answer of sign-up and login: a session token, shown once,
+// and the signed-in user.
+type Session struct {
+	Token     string      `json:"token" doc:"Session token; send it as Authorization: Bearer <token>"`
+	ExpiresAt *time.Time  `json:"expires_at,omitempty"`
+	User      *slate.User `json:"user"`
+}
+
+type sessionOut struct {
+	SetCookie http.Cookie `header:"Set-Cookie"`
+	Body      *Session
+}
+
+type logoutOut struct {
+	SetCookie http.Cookie `header:"Set-Cookie"`
+}
+
+func (s *Server) registerUsers() {
+	tags := []string{"auth"}
+	register(s, huma.Operation{
+		OperationID: "signup", Method: http.MethodPost, Path: "/api/v1/auth/signup", Tags: tags,
+		Summary: "Create an account and sign in", DefaultStatus: http.StatusCreated,
+	}, opts{public: true, errs: []int{409}}, func(ctx context.Context, in *struct{ Body slate.Signup }) (*sessionOut, error) {
+		if _, err := s.Users.Signup(ctx, in.Body); err != nil {
+			return nil, err
+		}
+		return s.login(ctx, slate.NormalizeEmail(in.Body.Email), in.Body.Password)
+	})
+	register(s, huma.Operation{
+		OperationID: "login", Method: http.MethodPost, Path: "/api/v1/auth/login", Tags: tags,
+		Summary: "Sign in with email and password",
+	}, opts{public: true, errs: []int{401}}, func(ctx context.Context, in *struct{ Body Login }) (*sessionOut, error) {
+		return s.login(ctx, in.Body.Email, in.Body.Password)
+	})
+	register(s, huma.Operation{
+		OperationID: "logout", Method: http.MethodPost, Path: "/api/v1/auth/logout", Tags: tags,
+		Summary: "Revoke the token this request was made with", DefaultStatus: http.StatusNoContent,
+	}, opts{}, func(ctx context.Context, _ *struct{}) (*logoutOut, error) {
+		if err := s.Users.Logout(ctx, secretFrom(ctx)); err != nil {
+			return nil, err
+		}
+		return &logoutOut{SetCookie: http.Cookie{Name: sessionCookie, Path: "/", MaxAge: -1,
+			HttpOnly: true, SameSite: http.SameSiteLaxMode}}, nil
+	})
+	register(s, huma.Operation{
+		OperationID: "createToken", Method: http.MethodPost, Path: "/api/v1/tokens", Tags: tags,
+		Summary: "Create an API token", Description: "The token is shown once, in this response.",
+		DefaultStatus: http.StatusCreated,
+	}, opts{}, func(ctx context.Context, in *struct{ Body slate.TokenInput }) (*out[*slate.Token], error) {
+		t, err := s.Users.CreateToken(ctx, in.Body)
+		if err != nil {
+			return nil, err
+		}
+		return reply(t), nil
+	})
+	register(s, huma.Operation{
+		OperationID: "me", Method: http.MethodGet, Path: "/api/v1/me", Tags: tags,
+		Summary: "The signed-in user",
+	}, opts{}, func(ctx context.Context, _ *struct{}) (*out[*slate.User], error) {
+		return reply(slate.UserFromContext(ctx)), nil
+	})
+}
+
+// login signs in and also sets the web app's session cookie, so browsers and
+// API clients share one endpoint.
+func (s *Server) login(ctx context.Context, email, password string) (*sessionOut, error) {
+	t, u, err := s.Users.Login(ctx, email, password)
+	if err != nil {
+		return nil, err
+	}
+	c := http.Cookie{Name: sessionCookie, Value: t.Secret, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode}
+	if t.ExpiresAt != nil {
+		c.Expires = *t.ExpiresAt
+	}
+	return &sessionOut{SetCookie: c, Body: &Session{Token: t.Secret, ExpiresAt: t.ExpiresAt, User: u}}, nil
+}
