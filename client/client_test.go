@@ -1,0 +1,138 @@
+package client_test
+
+import (
+	"context"
+	"errors"
+	"net/http/httptest"
+	"testing"
+
+	"slate"
+	"slate/api"
+	"slate/client"
+	"slate/store/storetest"
+)
+
+// serve runs the real API on a real store and returns a signed-up owner's
+// client with an org, a project, a scene and a shot.
+func serve(t *testing.T, env *storetest.Env) (*httptest.Server, *client.Client, *slate.Project, *slate.Shot) {
+	t.Helper()
+	srv := httptest.NewServer((&api.Server{
+		Users: env.DB, Orgs: env.DB, Projects: env.DB, Tree: env.DB, Keys: env.DB,
+		Clock: env.Clock, Ready: env.DB.Ping,
+	}).Handler())
+	t.Cleanup(srv.Close)
+	ctx := context.Background()
+	s, err := client.New(srv.URL, "").Signup(ctx, slate.Signup{Email: "ada@example.test", Password: "correct horse battery", Name: "Ada"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := client.New(srv.URL, s.Token)
+	org, err := c.CreateOrg(ctx, slate.OrgInput{Name: "Films", Plan: "business"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.CreateProject(ctx, org.ID, slate.ProjectInput{Title: "Lighthouse"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	act, err := c.CreateAct(ctx, p.ID, slate.ActInput{Name: "One"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := c.CreateScene(ctx, act.ID, slate.SceneInput{Name: "Cliff"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh, err := c.CreateShot(ctx, sc.ID, slate.ShotInput{Name: "Wide", DurationMS: 4000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, c, p, sh
+}
+
+func TestErrorsCarryTheProblem(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		srv, c, p, shot := serve(t, env)
+		ctx := context.Background()
+		if _, err := c.Lock(ctx, slate.ElementRef{Kind: slate.KindShot, ID: shot.ID}, "approved cut"); err != nil {
+			t.Fatal(err)
+		}
+		name := "renamed"
+		for _, tc := range []struct {
+			name   string
+			call   func() error
+			status int
+			code   slate.Code
+			check  func(t *testing.T, e *client.Error)
+		}{
+			{"unknown project", func() error { _, err := c.GetProject(ctx, "prj_nope"); return err }, 404, slate.ENOTFOUND, nil},
+			{"no token", func() error { _, err := client.New(srv.URL, "").Me(ctx); return err }, 401, slate.EUNAUTHENTICATED, nil},
+			{"locked shot", func() error {
+				_, err := c.UpdateShot(ctx, shot.ID, slate.ShotPatch{Name: &name})
+				return err
+			}, 423, slate.ELOCKED, func(t *testing.T, e *client.Error) {
+				if e.Lock == nil || e.Lock.Reason != "approved cut" || e.Lock.Element.ID != shot.ID {
+					t.Errorf("lock = %+v, want the shot's lock with its reason", e.Lock)
+				}
+			}},
+			{"bad duration", func() error {
+				_, err := c.CreateShot(ctx, shot.SceneID, slate.ShotInput{Name: "x", DurationMS: 10})
+				return err
+			}, 400, slate.EINVALID, func(t *testing.T, e *client.Error) {
+				if e.Field != "duration_ms" {
+					t.Errorf("field = %q, want duration_ms", e.Field)
+				}
+			}},
+			{"empty selection", func() error { _, err := c.ResolveSelection(ctx, p.ID, slate.Selection{}); return err }, 400, slate.EINVALID, nil},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				err := tc.call()
+				var ce *client.Error
+				if !errors.As(err, &ce) {
+					t.Fatalf("err = %v, want *client.Error", err)
+				}
+				if ce.Status != tc.status || ce.Code != tc.code || ce.Title == "" {
+					t.Errorf("problem = %+v, want status %d code %s and a title", ce, tc.status, tc.code)
+				}
+				// The domain error is reachable the way local code expects.
+				var se *slate.Error
+				if !errors.As(err, &se) || se.Code != tc.code || slate.ErrorCode(err) != tc.code {
+					t.Errorf("as *slate.Error: %v, code %s; want %s", se, slate.ErrorCode(err), tc.code)
+				}
+				if tc.check != nil {
+					tc.check(t, ce)
+				}
+			})
+		}
+	})
+}
+
+func TestIdempotencyKeyReplays(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		_, c, p, _ := serve(t, env)
+		ctx := client.WithIdempotencyKey(context.Background(), "create-act-2")
+		first, err := c.CreateAct(ctx, p.ID, slate.ActInput{Name: "Two"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		again, err := c.CreateAct(ctx, p.ID, slate.ActInput{Name: "Two"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again.ID != first.ID {
+			t.Errorf("retry with the same key made act %s, want the first %s", again.ID, first.ID)
+		}
+		tree, err := c.Tree(context.Background(), p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(tree.Acts) != 2 {
+			t.Errorf("acts = %d, want 2: the retry must not create another", len(tree.Acts))
+		}
+		if _, err := c.CreateAct(ctx, p.ID, slate.ActInput{Name: "Different"}); slate.ErrorCode(err) != slate.ECONFLICT {
+			t.Errorf("same key, other request: %v, want conflict", err)
+		}
+	})
+}
