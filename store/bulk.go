@@ -21,8 +21,9 @@ func (s *DB) Bulk(ctx context.Context, projectID string, in slate.Bulk) (*slate.
 		}
 		tag = norm[0]
 	}
-	res := &slate.BulkResult{Action: in.Action, ShotIDs: []string{}}
+	var res *slate.BulkResult
 	err := s.withTx(ctx, func(tx *Tx) error {
+		res = &slate.BulkResult{Action: in.Action, ShotIDs: []string{}}
 		p, u, err := tx.requireProject(ctx, projectID, slate.PermModify)
 		if err != nil {
 			return err

@@ -29,6 +29,9 @@ type dialect interface {
 	forUpdate() string
 	// isUnique reports a unique-constraint violation.
 	isUnique(err error) bool
+	// retryable reports an abort that running the transaction again may
+	// get past: a deadlock victim or a serialization failure.
+	retryable(err error) bool
 	translate(err error) error
 }
 
@@ -78,6 +81,9 @@ func (sqliteDialect) isUnique(err error) bool {
 	return errors.As(err, &e) && (e.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || e.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY)
 }
 
+// SQLite has one writer at a time and never picks a deadlock victim.
+func (sqliteDialect) retryable(error) bool { return false }
+
 func (d sqliteDialect) translate(err error) error { return translate(d, err) }
 
 type postgresDialect struct{}
@@ -111,6 +117,11 @@ func (postgresDialect) forUpdate() string { return " FOR UPDATE" }
 func (postgresDialect) isUnique(err error) bool {
 	var e *pgconn.PgError
 	return errors.As(err, &e) && e.Code == "23505"
+}
+
+func (postgresDialect) retryable(err error) bool {
+	var e *pgconn.PgError
+	return errors.As(err, &e) && (e.Code == "40P01" || e.Code == "40001")
 }
 
 func (d postgresDialect) translate(err error) error { return translate(d, err) }

@@ -60,12 +60,18 @@ var chainQueries = func() [3]string {
 	return qs
 }()
 
-// loadChain reads el's chain in one query, locking its rows for the rest of
-// the transaction. An unknown element is ENOTFOUND.
+// loadChain reads el's chain in one query; in a write transaction it locks
+// the project and then the chain's rows until the transaction ends. An
+// unknown element is ENOTFOUND.
 func (tx *Tx) loadChain(ctx context.Context, el slate.ElementRef) (*chain, error) {
 	lv, err := levelOf(el.Kind)
 	if err != nil {
 		return nil, err
+	}
+	if tx.write {
+		if err := tx.lockProjectOf(ctx, lv, el.ID); err != nil {
+			return nil, err
+		}
 	}
 	c := &chain{el: el, lv: lv}
 	var names [3]string
@@ -75,7 +81,11 @@ func (tx *Tx) loadChain(ctx context.Context, el slate.ElementRef) (*chain, error
 		dest = append(dest, &c.ids[d], &names[d])
 		dest = append(dest, lcs[d].dest()...)
 	}
-	err = tx.QueryRowContext(ctx, chainQueries[lv.depth]+tx.db.dialect.forUpdate(), el.ID).Scan(dest...)
+	q := chainQueries[lv.depth]
+	if tx.write {
+		q += tx.db.dialect.forUpdate()
+	}
+	err = tx.QueryRowContext(ctx, q, el.ID).Scan(dest...)
 	if err != nil {
 		return nil, errNoRows(err, string(el.Kind), el.ID)
 	}
@@ -84,6 +94,19 @@ func (tx *Tx) loadChain(ctx context.Context, el slate.ElementRef) (*chain, error
 	}
 	c.el.Name = names[lv.depth]
 	return c, tx.nameLocks(ctx, c.locks[:]...)
+}
+
+// lockProjectOf locks the project of element id before its chain. Every
+// tree write in a project takes this lock first, so writers that touch two
+// parents (a move) queue in one order instead of deadlocking on each other's
+// scenes.
+func (tx *Tx) lockProjectOf(ctx context.Context, lv level, id string) error {
+	var projectID string
+	err := tx.QueryRowContext(ctx, `SELECT project_id FROM `+lv.table+` WHERE id = $1`, id).Scan(&projectID)
+	if err != nil {
+		return errNoRows(err, string(lv.kind), id)
+	}
+	return tx.lockProjectRow(ctx, projectID)
 }
 
 // access loads el's chain and checks the acting user holds need on its

@@ -122,21 +122,40 @@ type Tx struct {
 	*sql.Tx
 	db  *DB
 	now time.Time
+	// write marks a transaction of withTx: only those take row locks.
+	write bool
 }
 
+// maxAttempts bounds how often withTx reruns a transaction the database
+// aborted to break a deadlock or a serialization conflict.
+const maxAttempts = 4
+
 // withTx runs fn in a write transaction, committing if it returns nil. Driver
-// errors are translated to slate errors on the way out.
+// errors are translated to slate errors on the way out. A transaction the
+// database aborted as a deadlock victim is run again, so fn must not
+// accumulate into state outside itself across runs.
 func (s *DB) withTx(ctx context.Context, fn func(tx *Tx) error) error {
+	var err error
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		err = s.runTx(ctx, fn)
+		if !s.dialect.retryable(err) {
+			break
+		}
+	}
+	return s.dialect.translate(err)
+}
+
+func (s *DB) runTx(ctx context.Context, fn func(tx *Tx) error) error {
 	sqlTx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
-		return s.dialect.translate(err)
+		return err
 	}
-	tx := &Tx{Tx: sqlTx, db: s, now: s.clock.Now()}
+	tx := &Tx{Tx: sqlTx, db: s, now: s.clock.Now(), write: true}
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
-		return s.dialect.translate(err)
+		return err
 	}
-	return s.dialect.translate(sqlTx.Commit())
+	return sqlTx.Commit()
 }
 
 // newID returns a prefixed, time-sortable id such as "shot_01J…".

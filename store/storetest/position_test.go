@@ -247,3 +247,54 @@ func TestTreeConcurrentInsertsStayDense(t *testing.T) {
 		}
 	})
 }
+
+// Moves in opposite directions between two scenes lock the scenes in
+// opposite orders; on PostgreSQL that can deadlock, and the store must retry
+// the loser rather than fail the request.
+func TestTreeConcurrentOppositeMoves(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		k := newTreeKit(t, env)
+		act := k.act("A")
+		a, b := k.scene(act.ID, "A"), k.scene(act.ID, "B")
+		var shots []string
+		for i := range 8 {
+			sc := a
+			if i%2 == 1 {
+				sc = b
+			}
+			sh, err := env.DB.CreateShot(k.o.Ctx, sc.ID, slate.ShotInput{Name: fmt.Sprintf("s%d", i), DurationMS: 1000})
+			if err != nil {
+				t.Fatal(err)
+			}
+			shots = append(shots, sh.ID)
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, 8*10)
+		for i, id := range shots {
+			wg.Go(func() {
+				// Even shots start in A, odd in B; each hops across ten times.
+				for hop := range 10 {
+					dest := b.ID
+					if (i+hop)%2 == 1 {
+						dest = a.ID
+					}
+					_, err := env.DB.UpdateShot(k.o.Ctx, id, slate.ShotPatch{SceneID: &dest, Position: ptr(1)})
+					errs <- err
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Fatalf("concurrent move: %v", err)
+			}
+		}
+		k.shape()
+		sc := k.tree().Acts[0].Scenes
+		if n := len(sc[0].Shots) + len(sc[1].Shots); n != 8 {
+			t.Errorf("scenes hold %d shots, want 8", n)
+		}
+	})
+}
