@@ -29,18 +29,6 @@ func rawDB(t *testing.T, env *storetest.Env) *sql.DB {
 	return db
 }
 
-// addLockedAct puts an act in p locked by u, as the lock service would.
-func addLockedAct(t *testing.T, db *sql.DB, p *slate.Project, u *slate.User, at time.Time) string {
-	t.Helper()
-	id := fmt.Sprintf("act_%s", strings.TrimPrefix(p.ID, "prj_"))
-	_, err := db.Exec(`INSERT INTO acts (id, org_id, project_id, name, position, locked_by, locked_at, lock_reason, created_at, updated_at)
-		VALUES ($1, $2, $3, 'Act One', 1, $4, $5, 'picture locked', $5, $5)`, id, p.OrgID, p.ID, u.ID, at.UnixMilli())
-	if err != nil {
-		t.Fatalf("insert locked act: %v", err)
-	}
-	return id
-}
-
 func projectIDs(ps []*slate.Project) string {
 	var ids []string
 	for _, p := range ps {
@@ -164,17 +152,24 @@ func TestDeleteProject(t *testing.T) {
 		o := env.NewOwner(t)
 		_, edCtx := inviteAndJoin(t, env, o, "editor", slate.PermModify)
 		db := rawDB(t, env)
-		actID := addLockedAct(t, db, o.Project, o.User, storetest.Epoch)
+		act, err := env.DB.CreateAct(o.Ctx, o.Project.ID, slate.ActInput{Name: "Act One"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		actRef := slate.ElementRef{Kind: slate.KindAct, ID: act.ID}
+		if _, err := env.DB.Lock(o.Ctx, actRef, "picture locked"); err != nil {
+			t.Fatal(err)
+		}
 
 		if err := env.DB.DeleteProject(edCtx, o.Project.ID); slate.ErrorCode(err) != slate.EFORBIDDEN {
 			t.Errorf("editor deletes: got %v, want forbidden", err)
 		}
-		err := env.DB.DeleteProject(o.Ctx, o.Project.ID)
+		err = env.DB.DeleteProject(o.Ctx, o.Project.ID)
 		var se *slate.Error
 		if slate.ErrorCode(err) != slate.ELOCKED || !errors.As(err, &se) || se.Lock == nil {
 			t.Fatalf("delete with a locked act: got %v, want locked", err)
 		}
-		want := slate.Lock{Element: slate.ElementRef{Kind: slate.KindAct, ID: actID, Name: "Act One"},
+		want := slate.Lock{Element: slate.ElementRef{Kind: slate.KindAct, ID: act.ID, Name: "Act One"},
 			By: o.User.ID, ByName: "owner", At: storetest.Epoch, Reason: "picture locked"}
 		if fmt.Sprint(*se.Lock) != fmt.Sprint(want) {
 			t.Errorf("lock = %+v, want %+v", *se.Lock, want)
@@ -183,7 +178,7 @@ func TestDeleteProject(t *testing.T) {
 			t.Fatalf("refused delete removed the project: %v", err)
 		}
 
-		if _, err := db.Exec(`UPDATE acts SET locked_by = NULL, locked_at = NULL, lock_reason = NULL`); err != nil {
+		if err := env.DB.Unlock(o.Ctx, actRef); err != nil {
 			t.Fatal(err)
 		}
 		if err := env.DB.DeleteProject(o.Ctx, o.Project.ID); err != nil {
@@ -196,7 +191,7 @@ func TestDeleteProject(t *testing.T) {
 		if err := db.QueryRow(`SELECT COUNT(*) FROM acts WHERE project_id = $1`, o.Project.ID).Scan(&acts); err != nil || acts != 0 {
 			t.Errorf("acts left = %d, %v; want the tree deleted with the project", acts, err)
 		}
-		wantActions(t, env, o, "project.delete")
+		wantActions(t, env, o, "project.delete", "unlock", "lock")
 	})
 }
 
