@@ -66,7 +66,7 @@ func (s *Server) idempotency(next http.Handler) http.Handler {
 
 		// The outcome must be recorded even if the client has gone away.
 		ctx = context.WithoutCancel(ctx)
-		rec := &recorder{ResponseWriter: w}
+		rec := &responseWriter{ResponseWriter: w, body: new(bytes.Buffer)}
 		finished := false
 		// A panic or a 5xx must not leave the key claimed forever.
 		defer func() {
@@ -101,27 +101,3 @@ func mutating(method string) bool {
 	}
 	return false
 }
-
-// recorder passes a response through while keeping a copy to store.
-type recorder struct {
-	http.ResponseWriter
-	status int
-	body   bytes.Buffer
-}
-
-func (w *recorder) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-	w.ResponseWriter.WriteHeader(code)
-}
-
-func (w *recorder) Write(b []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	w.body.Write(b)
-	return w.ResponseWriter.Write(b)
-}
-
-func (w *recorder) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -12,8 +12,8 @@ import (
 )
 
 // projectFlags are shared by create and edit; edit sends only those given.
+// The title is create's argument, so only edit has a --title flag.
 func projectFlags(fs *pflag.FlagSet) {
-	fs.String("title", "", "title")
 	fs.String("format", "", "film, episode, short, social or commercial")
 	fs.String("aspect", "", "aspect ratio: 16:9, 9:16 or 1:1")
 	fs.Int("fps", 0, "frame rate: 24, 25, 30, 48, 50 or 60")
@@ -56,7 +56,6 @@ func (a *app) projectCommands() []*cobra.Command {
 			return a.emit(p, func(t table) { projectRows(t, p) })
 		})
 	projectFlags(create.Flags())
-	create.Flags().MarkHidden("title")
 
 	list := a.leaf("list", "List the organisation's projects", cobra.NoArgs,
 		func(ctx context.Context, c *client.Client, _ *cobra.Command, _ []string) error {
@@ -83,6 +82,7 @@ func (a *app) projectCommands() []*cobra.Command {
 		return c.UpdateProject(ctx, id, projectPatch(cmd))
 	})
 	projectFlags(edit.Flags())
+	edit.Flags().String("title", "", "new title")
 
 	var restricted bool
 	var members []string
