@@ -157,38 +157,54 @@ func (tx *Tx) destination(ctx context.Context, c *chain, parent slate.ElementRef
 	return d, nil
 }
 
-// lockUnderQueries read, per depth, the outermost lock below an element.
-var lockUnderQueries = func() [3]string {
-	var qs [3]string
-	for depth, lv := range levels {
-		var parts []string
-		for d := depth + 1; d < len(levels); d++ {
-			below := levels[d]
-			parts = append(parts, "SELECT "+strconv.Itoa(d)+" AS depth, '"+string(below.kind)+"' AS kind, id, name, locked_by, locked_at, lock_reason FROM "+
-				below.table+" WHERE "+lv.refCol+" = $"+strconv.Itoa(len(parts)+1)+" AND locked_at IS NOT NULL")
-		}
-		if len(parts) > 0 {
-			qs[depth] = "SELECT kind, id, name, locked_by, locked_at, lock_reason FROM (" +
-				strings.Join(parts, " UNION ALL ") + ") x ORDER BY depth LIMIT 1"
-		}
+// lockUnderQuery reads the outermost lock among the levels from depth `from`
+// down whose refCol is $1: the locks below an element, or in a whole project.
+func lockUnderQuery(refCol string, from int) string {
+	var parts []string
+	for d := from; d < len(levels); d++ {
+		below := levels[d]
+		parts = append(parts, "SELECT "+strconv.Itoa(d)+" AS depth, '"+string(below.kind)+"' AS kind, id, name, locked_by, locked_at, lock_reason FROM "+
+			below.table+" WHERE "+refCol+" = $1 AND locked_at IS NOT NULL")
 	}
-	return qs
-}()
+	if len(parts) == 0 {
+		return ""
+	}
+	return "SELECT kind, id, name, locked_by, locked_at, lock_reason FROM (" +
+		strings.Join(parts, " UNION ALL ") + ") x ORDER BY depth, locked_at, id LIMIT 1"
+}
+
+// lockUnderQueries hold, per depth, the query for the locks below an element;
+// projectLockQuery the one for every lock in a project.
+var (
+	lockUnderQueries = func() [3]string {
+		var qs [3]string
+		for depth, lv := range levels {
+			qs[depth] = lockUnderQuery(lv.refCol, depth+1)
+		}
+		return qs
+	}()
+	projectLockQuery = lockUnderQuery("project_id", 0)
+)
 
 // refuseLockedUnder answers 423 when anything below the element id of level
 // lv is locked.
 func (tx *Tx) refuseLockedUnder(ctx context.Context, lv level, id string) error {
-	q := lockUnderQueries[lv.depth]
+	return tx.refuseLock(ctx, lockUnderQueries[lv.depth], id)
+}
+
+// refuseLockedIn answers 423 when anything in the project is locked, naming
+// the outermost lock.
+func (tx *Tx) refuseLockedIn(ctx context.Context, projectID string) error {
+	return tx.refuseLock(ctx, projectLockQuery, projectID)
+}
+
+func (tx *Tx) refuseLock(ctx context.Context, q, id string) error {
 	if q == "" {
 		return nil
 	}
-	args := make([]any, len(levels)-1-lv.depth)
-	for i := range args {
-		args[i] = id
-	}
 	var kind, lockedID, name string
 	var lc lockCols
-	err := tx.QueryRowContext(ctx, q, args...).Scan(append([]any{&kind, &lockedID, &name}, lc.dest()...)...)
+	err := tx.QueryRowContext(ctx, q, id).Scan(append([]any{&kind, &lockedID, &name}, lc.dest()...)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil
 	}

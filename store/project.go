@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"strings"
 
 	"slate"
@@ -140,43 +138,14 @@ func (s *DB) DeleteProject(ctx context.Context, projectID string) error {
 		if err != nil {
 			return err
 		}
-		l, err := tx.projectLock(ctx, projectID)
-		if err != nil {
+		if err := tx.refuseLockedIn(ctx, projectID); err != nil {
 			return err
-		}
-		if l != nil {
-			return slate.Locked(l)
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM projects WHERE id = $1`, projectID); err != nil {
 			return err
 		}
 		return tx.audit(ctx, p.OrgID, p.ID, u.ID, "project.delete", nil, p.Title)
 	})
-}
-
-// projectLock returns one lock inside the project, or nil, looking at acts
-// before scenes before shots so the 423 names the outermost level locked.
-func (tx *Tx) projectLock(ctx context.Context, projectID string) (*slate.Lock, error) {
-	for _, level := range []struct {
-		kind  slate.ElementKind
-		table string
-	}{{slate.KindAct, "acts"}, {slate.KindScene, "scenes"}, {slate.KindShot, "shots"}} {
-		l := &slate.Lock{Element: slate.ElementRef{Kind: level.kind}}
-		var at int64
-		err := tx.QueryRowContext(ctx, `SELECT e.id, e.name, e.locked_by, COALESCE(u.name, ''), COALESCE(e.locked_at, 0),
-			COALESCE(e.lock_reason, '') FROM `+level.table+` e LEFT JOIN users u ON u.id = e.locked_by
-			WHERE e.project_id = $1 AND e.locked_by IS NOT NULL ORDER BY e.locked_at, e.id LIMIT 1`, projectID).
-			Scan(&l.Element.ID, &l.Element.Name, &l.By, &l.ByName, &at, &l.Reason)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		l.At = fromMS(at)
-		return l, nil
-	}
-	return nil, nil
 }
 
 // SetProjectAccess restricts a project to named members of its org, or lifts
