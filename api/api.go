@@ -207,6 +207,14 @@ type out[T any] struct {
 
 func reply[T any](v T) *out[T] { return &out[T]{Body: v} }
 
+// replyOr answers v, or the error of the service call that produced it.
+func replyOr[T any](v T, err error) (*out[T], error) {
+	if err != nil {
+		return nil, err
+	}
+	return reply(v), nil
+}
+
 // list answers a list that has no further pages as a page.
 func list[T any](items []T) *out[*slate.Page[T]] {
 	if items == nil {

@@ -39,11 +39,7 @@ func (s *Server) registerMembers() {
 		MemberPath
 		Body MemberPatch
 	}) (*out[*slate.Member], error) {
-		m, err := s.Orgs.SetMemberPermissions(ctx, in.Org, in.User, in.Body.Permissions)
-		if err != nil {
-			return nil, err
-		}
-		return reply(m), nil
+		return replyOr(s.Orgs.SetMemberPermissions(ctx, in.Org, in.User, in.Body.Permissions))
 	})
 	register(s, huma.Operation{
 		OperationID: "removeMember", Method: http.MethodDelete, Path: "/api/v1/orgs/{org}/members/{user}", Tags: tags,
@@ -59,11 +55,7 @@ func (s *Server) registerMembers() {
 		OrgPath
 		Body slate.InvitationInput
 	}) (*out[*slate.Invitation], error) {
-		inv, err := s.Orgs.Invite(ctx, in.Org, in.Body)
-		if err != nil {
-			return nil, err
-		}
-		return reply(inv), nil
+		return replyOr(s.Orgs.Invite(ctx, in.Org, in.Body))
 	})
 	register(s, huma.Operation{
 		OperationID: "listInvitations", Method: http.MethodGet, Path: "/api/v1/orgs/{org}/invitations", Tags: tags,
@@ -81,10 +73,6 @@ func (s *Server) registerMembers() {
 	}, errsWrite, func(ctx context.Context, in *struct {
 		Token string `path:"token" maxLength:"200"`
 	}) (*out[*slate.Member], error) {
-		m, err := s.Orgs.AcceptInvitation(ctx, in.Token)
-		if err != nil {
-			return nil, err
-		}
-		return reply(m), nil
+		return replyOr(s.Orgs.AcceptInvitation(ctx, in.Token))
 	})
 }

@@ -29,11 +29,7 @@ func (s *Server) registerOrgs() {
 		OperationID: "createOrg", Method: http.MethodPost, Path: "/api/v1/orgs", Tags: tags,
 		Summary: "Create an organisation owned by the caller", DefaultStatus: http.StatusCreated,
 	}, opts{}, func(ctx context.Context, in *struct{ Body slate.OrgInput }) (*out[*slate.Org], error) {
-		o, err := s.Orgs.CreateOrg(ctx, in.Body)
-		if err != nil {
-			return nil, err
-		}
-		return reply(o), nil
+		return replyOr(s.Orgs.CreateOrg(ctx, in.Body))
 	})
 	register(s, huma.Operation{
 		OperationID: "listOrgs", Method: http.MethodGet, Path: "/api/v1/orgs", Tags: tags,
@@ -49,11 +45,7 @@ func (s *Server) registerOrgs() {
 		OperationID: "getOrg", Method: http.MethodGet, Path: "/api/v1/orgs/{org}", Tags: tags,
 		Summary: "One organisation",
 	}, errsRead, func(ctx context.Context, in *OrgPath) (*out[*slate.Org], error) {
-		o, err := s.Orgs.GetOrg(ctx, in.Org)
-		if err != nil {
-			return nil, err
-		}
-		return reply(o), nil
+		return replyOr(s.Orgs.GetOrg(ctx, in.Org))
 	})
 	register(s, huma.Operation{
 		OperationID: "listAudit", Method: http.MethodGet, Path: "/api/v1/orgs/{org}/audit", Tags: tags,

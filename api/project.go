@@ -24,11 +24,7 @@ func (s *Server) registerProjects() {
 		OrgPath
 		Body slate.ProjectInput
 	}) (*out[*slate.Project], error) {
-		p, err := s.Projects.CreateProject(ctx, in.Org, in.Body)
-		if err != nil {
-			return nil, err
-		}
-		return reply(p), nil
+		return replyOr(s.Projects.CreateProject(ctx, in.Org, in.Body))
 	})
 	register(s, huma.Operation{
 		OperationID: "listProjects", Method: http.MethodGet, Path: "/api/v1/orgs/{org}/projects", Tags: tags,
@@ -44,11 +40,7 @@ func (s *Server) registerProjects() {
 		OperationID: "getProject", Method: http.MethodGet, Path: "/api/v1/projects/{project}", Tags: tags,
 		Summary: "One project",
 	}, errsRead, func(ctx context.Context, in *ProjectPath) (*out[*slate.Project], error) {
-		p, err := s.Projects.GetProject(ctx, in.Project)
-		if err != nil {
-			return nil, err
-		}
-		return reply(p), nil
+		return replyOr(s.Projects.GetProject(ctx, in.Project))
 	})
 	register(s, huma.Operation{
 		OperationID: "updateProject", Method: http.MethodPatch, Path: "/api/v1/projects/{project}", Tags: tags,
@@ -57,11 +49,7 @@ func (s *Server) registerProjects() {
 		ProjectPath
 		Body slate.ProjectPatch
 	}) (*out[*slate.Project], error) {
-		p, err := s.Projects.UpdateProject(ctx, in.Project, in.Body)
-		if err != nil {
-			return nil, err
-		}
-		return reply(p), nil
+		return replyOr(s.Projects.UpdateProject(ctx, in.Project, in.Body))
 	})
 	register(s, huma.Operation{
 		OperationID: "deleteProject", Method: http.MethodDelete, Path: "/api/v1/projects/{project}", Tags: tags,
@@ -73,11 +61,7 @@ func (s *Server) registerProjects() {
 		OperationID: "getTree", Method: http.MethodGet, Path: "/api/v1/projects/{project}/tree", Tags: tags,
 		Summary: "The whole project: acts, scenes and shots in order",
 	}, errsRead, func(ctx context.Context, in *ProjectPath) (*out[*slate.Tree], error) {
-		t, err := s.Projects.Tree(ctx, in.Project)
-		if err != nil {
-			return nil, err
-		}
-		return reply(t), nil
+		return replyOr(s.Projects.Tree(ctx, in.Project))
 	})
 	register(s, huma.Operation{
 		OperationID: "setProjectAccess", Method: http.MethodPut, Path: "/api/v1/projects/{project}/access", Tags: tags,
@@ -87,10 +71,6 @@ func (s *Server) registerProjects() {
 		ProjectPath
 		Body slate.ProjectAccess
 	}) (*out[*slate.Project], error) {
-		p, err := s.Projects.SetProjectAccess(ctx, in.Project, in.Body)
-		if err != nil {
-			return nil, err
-		}
-		return reply(p), nil
+		return replyOr(s.Projects.SetProjectAccess(ctx, in.Project, in.Body))
 	})
 }

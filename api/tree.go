@@ -149,11 +149,3 @@ func (s *Server) registerTree() {
 		return reorder(ctx, slate.KindScene, in.Scene, in.Body)
 	})
 }
-
-// replyOr answers v, or the error of the service call that produced it.
-func replyOr[T any](v T, err error) (*out[T], error) {
-	if err != nil {
-		return nil, err
-	}
-	return reply(v), nil
-}

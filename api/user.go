@@ -65,11 +65,7 @@ func (s *Server) registerUsers() {
 		Summary: "Create an API token", Description: "The token is shown once, in this response.",
 		DefaultStatus: http.StatusCreated,
 	}, opts{}, func(ctx context.Context, in *struct{ Body slate.TokenInput }) (*out[*slate.Token], error) {
-		t, err := s.Users.CreateToken(ctx, in.Body)
-		if err != nil {
-			return nil, err
-		}
-		return reply(t), nil
+		return replyOr(s.Users.CreateToken(ctx, in.Body))
 	})
 	register(s, huma.Operation{
 		OperationID: "me", Method: http.MethodGet, Path: "/api/v1/me", Tags: tags,
