@@ -19,6 +19,17 @@ const (
 	EUNAUTHENTICATED Code = "unauthenticated"
 	ECREDITS         Code = "insufficient_credits"
 	ETOOLARGE        Code = "too_large"
+	// EPLAN refuses what the organisation's plan does not include: the 4K
+	// tier, credit packs.
+	EPLAN Code = "plan_limit"
+	// ESPENDCAP refuses work that would cross the organisation's monthly
+	// spend cap.
+	ESPENDCAP Code = "spend_cap_exceeded"
+	// EAPPROVAL marks work that would cross a project budget or a member's
+	// monthly limit: it may run only once a member with use_credits approves.
+	EAPPROVAL Code = "approval_required"
+	// EEXPIRED refuses a quote past its validity.
+	EEXPIRED Code = "expired"
 )
 
 // Error is the one error type of Slate. Extra fields carry what the spec asks
@@ -32,6 +43,10 @@ type Error struct {
 	Lock *Lock
 	// Field names the offending input field of an EINVALID, when there is one.
 	Field string
+	// Shortfall and Remedies are set on ECREDITS: how many credits are
+	// missing and what would make the work fit, best first.
+	Shortfall int64
+	Remedies  []Remedy
 }
 
 func (e *Error) Error() string {
@@ -64,6 +79,15 @@ func NotFound(what, id string) *Error {
 func Locked(l *Lock) *Error {
 	return &Error{Code: ELOCKED, Lock: l,
 		Message: fmt.Sprintf("%s %s is locked by %s", l.Element.Kind, l.Element.ID, l.ByName)}
+}
+
+// Insufficient returns the 402 for work short by shortfall credits.
+func Insufficient(shortfall int64, remedies []Remedy) *Error {
+	if remedies == nil {
+		remedies = []Remedy{}
+	}
+	return &Error{Code: ECREDITS, Shortfall: shortfall, Remedies: remedies,
+		Message: fmt.Sprintf("not enough credits: %d short", shortfall)}
 }
 
 // ErrorCode returns the code of err, EINTERNAL for errors that are not ours.

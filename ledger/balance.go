@@ -76,27 +76,17 @@ func Sum(entries []Entry) Balance {
 	return b
 }
 
-// Draw is how much a charge takes from each bucket.
-type Draw struct {
-	Monthly   int64 `json:"monthly"`
-	Rollover  int64 `json:"rollover"`
-	Purchased int64 `json:"purchased"`
-}
-
-// Total is the whole draw.
-func (d Draw) Total() int64 { return d.Monthly + d.Rollover + d.Purchased }
-
 // DrawFor splits amount across the buckets in spending order: monthly, then
 // rollover, then purchased. It does not look at holds: a charge settles its
 // own hold, and an estimate shows where new work would draw from.
-func DrawFor(b Balance, amount int64) (Draw, error) {
+func DrawFor(b Balance, amount int64) (slate.Draw, error) {
 	if amount < 0 {
-		return Draw{}, slate.Invalidf("amount", "amount must not be negative, got %d", amount)
+		return slate.Draw{}, slate.Invalidf("amount", "amount must not be negative, got %d", amount)
 	}
 	if amount > b.Total() {
-		return Draw{}, Shortfall(amount - b.Total())
+		return slate.Draw{}, Shortfall(amount - b.Total())
 	}
-	var d Draw
+	var d slate.Draw
 	d.Monthly = min(amount, b.Monthly)
 	amount -= d.Monthly
 	d.Rollover = min(amount, b.Rollover)
@@ -108,7 +98,28 @@ func DrawFor(b Balance, amount int64) (Draw, error) {
 // Shortfall is the error for work that needs n more credits than are
 // available.
 func Shortfall(n int64) *slate.Error {
-	return slate.Errorf(slate.ECREDITS, "not enough credits: %d short", n)
+	return slate.Insufficient(n, nil)
+}
+
+// DrawNew is where new work of amount would draw from: open holds come first
+// in spending order, since they will be charged first.
+func DrawNew(b Balance, amount int64) (slate.Draw, error) {
+	if amount < 0 {
+		return slate.Draw{}, slate.Invalidf("amount", "amount must not be negative, got %d", amount)
+	}
+	if amount > b.Available() {
+		return slate.Draw{}, Shortfall(amount - b.Available())
+	}
+	held, err := DrawFor(b, b.Held)
+	if err != nil {
+		return slate.Draw{}, err
+	}
+	all, err := DrawFor(b, b.Held+amount)
+	if err != nil {
+		return slate.Draw{}, err
+	}
+	return slate.Draw{Monthly: all.Monthly - held.Monthly, Rollover: all.Rollover - held.Rollover,
+		Purchased: all.Purchased - held.Purchased}, nil
 }
 
 func positive(field string, n int64) error {

@@ -127,16 +127,16 @@ func TestDrawFor(t *testing.T) {
 	b := ledger.Balance{Monthly: 100, Rollover: 50, Purchased: 25}
 	tests := []struct {
 		amount int64
-		want   ledger.Draw
+		want   slate.Draw
 		code   slate.Code
 	}{
-		{0, ledger.Draw{}, ""},
-		{60, ledger.Draw{Monthly: 60}, ""},
-		{100, ledger.Draw{Monthly: 100}, ""},
-		{120, ledger.Draw{Monthly: 100, Rollover: 20}, ""},
-		{175, ledger.Draw{Monthly: 100, Rollover: 50, Purchased: 25}, ""},
-		{176, ledger.Draw{}, slate.ECREDITS},
-		{-1, ledger.Draw{}, slate.EINVALID},
+		{0, slate.Draw{}, ""},
+		{60, slate.Draw{Monthly: 60}, ""},
+		{100, slate.Draw{Monthly: 100}, ""},
+		{120, slate.Draw{Monthly: 100, Rollover: 20}, ""},
+		{175, slate.Draw{Monthly: 100, Rollover: 50, Purchased: 25}, ""},
+		{176, slate.Draw{}, slate.ECREDITS},
+		{-1, slate.Draw{}, slate.EINVALID},
 	}
 	for _, tt := range tests {
 		got, err := ledger.DrawFor(b, tt.amount)

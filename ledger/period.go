@@ -1,6 +1,10 @@
 package ledger
 
-import "slate"
+import (
+	"time"
+
+	"slate"
+)
 
 // NoCap is a plan's RolloverCap when the bank has no cap.
 const NoCap = -1
@@ -65,4 +69,19 @@ func After(b Balance, entries []Entry) Balance {
 		b = b.Apply(e)
 	}
 	return b
+}
+
+// PeriodBounds returns billing period n counted from anchor: it starts n
+// months after the anchor and ends a month later. A day the month lacks
+// becomes its last day, so an anchor on 31 January bills on 28 or 29
+// February and again on 31 March.
+func PeriodBounds(anchor time.Time, n int) (start, end time.Time) {
+	return addMonths(anchor, n), addMonths(anchor, n+1)
+}
+
+func addMonths(t time.Time, n int) time.Time {
+	y, m, d := t.Date()
+	first := time.Date(y, m+time.Month(n), 1, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location())
+	last := time.Date(first.Year(), first.Month()+1, 0, 0, 0, 0, 0, t.Location()).Day()
+	return time.Date(first.Year(), first.Month(), min(d, last), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location())
 }

@@ -6,19 +6,6 @@ import (
 	"slate"
 )
 
-// Remedy is one way to make work fit that does not: a cheaper tier, a credit
-// pack, or a plan upgrade.
-type Remedy struct {
-	Kind string `json:"kind"` // tier, pack or plan
-	Tier string `json:"tier,omitempty"`
-	Pack string `json:"pack,omitempty"`
-	Plan string `json:"plan,omitempty"`
-	// Cost is the work's cost with a tier remedy; Credits what a pack or an
-	// upgrade adds to what is available.
-	Cost    int64 `json:"cost,omitempty"`
-	Credits int64 `json:"credits,omitempty"`
-}
-
 // Shortage describes work that does not fit.
 type Shortage struct {
 	Balance Balance
@@ -36,10 +23,10 @@ type Shortage struct {
 // best cheaper tier that fits (the highest that does), the smallest credit
 // pack that covers the shortfall (if the plan sells packs), and the smallest
 // upgrade whose immediate allocation covers it.
-func Remedies(s Shortage) []Remedy {
+func Remedies(s Shortage) []slate.Remedy {
 	avail := s.Balance.Available()
 	need := s.TierCosts[s.Tier]
-	out := []Remedy{}
+	out := []slate.Remedy{}
 	if r, ok := cheaperTier(s, avail); ok {
 		out = append(out, r)
 	}
@@ -52,7 +39,7 @@ func Remedies(s Shortage) []Remedy {
 		sort.Slice(packs, func(i, j int) bool { return packs[i].Credits < packs[j].Credits })
 		for _, p := range packs {
 			if p.Credits >= short {
-				out = append(out, Remedy{Kind: "pack", Pack: p.Name, Credits: p.Credits})
+				out = append(out, slate.Remedy{Kind: "pack", Pack: p.Name, Credits: p.Credits})
 				break
 			}
 		}
@@ -66,14 +53,14 @@ func Remedies(s Shortage) []Remedy {
 		// An upgrade closes the period at once on the new plan.
 		after := After(s.Balance, Close(s.Balance, p))
 		if after.Available() >= need {
-			out = append(out, Remedy{Kind: "plan", Plan: p.Name, Credits: after.Available() - avail})
+			out = append(out, slate.Remedy{Kind: "plan", Plan: p.Name, Credits: after.Available() - avail})
 			break
 		}
 	}
 	return out
 }
 
-func cheaperTier(s Shortage, avail int64) (Remedy, bool) {
+func cheaperTier(s Shortage, avail int64) (slate.Remedy, bool) {
 	requested := -1
 	for i, t := range s.TierOrder {
 		if t == s.Tier {
@@ -83,8 +70,8 @@ func cheaperTier(s Shortage, avail int64) (Remedy, bool) {
 	for i := requested - 1; i >= 0; i-- {
 		t := s.TierOrder[i]
 		if c, ok := s.TierCosts[t]; ok && c <= avail {
-			return Remedy{Kind: "tier", Tier: t, Cost: c}, true
+			return slate.Remedy{Kind: "tier", Tier: t, Cost: c}, true
 		}
 	}
-	return Remedy{}, false
+	return slate.Remedy{}, false
 }

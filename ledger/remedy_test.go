@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"testing"
 
+	"slate"
 	"slate/ledger"
 	"slate/pricing"
 )
@@ -17,14 +18,14 @@ func TestRemedies(t *testing.T) {
 		plan    string
 		balance ledger.Balance
 		tier    string
-		want    []ledger.Remedy
+		want    []slate.Remedy
 	}{
 		{
 			name:    "business: cheaper tier, then the smallest covering pack, then an upgrade",
 			plan:    "business",
 			balance: ledger.Balance{Monthly: 2_500},
 			tier:    "high",
-			want: []ledger.Remedy{
+			want: []slate.Remedy{
 				{Kind: "tier", Tier: "standard", Cost: 2_000},
 				{Kind: "pack", Pack: "pack-5k", Credits: 5_000},
 				{Kind: "plan", Plan: "enterprise", Credits: 1_000_000},
@@ -35,7 +36,7 @@ func TestRemedies(t *testing.T) {
 			plan:    "free",
 			balance: ledger.Balance{Monthly: 500},
 			tier:    "draft",
-			want: []ledger.Remedy{
+			want: []slate.Remedy{
 				{Kind: "plan", Plan: "community", Credits: 8_000},
 			},
 		},
@@ -44,7 +45,7 @@ func TestRemedies(t *testing.T) {
 			plan:    "standard",
 			balance: ledger.Balance{Monthly: 33_000, Held: 30_000},
 			tier:    "high",
-			want: []ledger.Remedy{
+			want: []slate.Remedy{
 				{Kind: "tier", Tier: "standard", Cost: 2_000},
 				{Kind: "plan", Plan: "business", Credits: 180_000},
 			},

@@ -24,11 +24,6 @@ func DefaultTiers() []Tier {
 	}
 }
 
-// DefaultEngineRates are credits per second at draft, from the spec.
-func DefaultEngineRates() map[string]int64 {
-	return map[string]int64{"preview": 1, "comfyui": 2, "wan-2.1": 2, "grok-video": 4, "veo-3.1": 8}
-}
-
 // RenderCost is ceil(rate × multiplier × duration_ms / 1000) in integers, so
 // no float ever touches money. It refuses inputs whose product would
 // overflow int64 rather than wrap.

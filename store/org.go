@@ -30,8 +30,11 @@ func (s *DB) CreateOrg(ctx context.Context, in slate.OrgInput) (*slate.Org, erro
 			o.ID, o.Name, o.Plan, ms(tx.now)); err != nil {
 			return err
 		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO members (org_id, user_id, permissions, created_at) VALUES ($1, $2, $3, $4)`,
-			o.ID, u.ID, int64(slate.NewPermissions(slate.PermOwner)), ms(tx.now))
+		if _, err := tx.ExecContext(ctx, `INSERT INTO members (org_id, user_id, permissions, created_at) VALUES ($1, $2, $3, $4)`,
+			o.ID, u.ID, int64(slate.NewPermissions(slate.PermOwner)), ms(tx.now)); err != nil {
+			return err
+		}
+		_, err := tx.openBalance(ctx, o.ID)
 		return err
 	})
 	if err != nil {

@@ -24,6 +24,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"slate"
+	"slate/pricing"
 )
 
 //go:embed migrations/*.sql
@@ -33,8 +34,11 @@ var migrations embed.FS
 type Options struct {
 	// Clock tells the time; required.
 	Clock slate.Clock
-	// Plans are the plans organisations may be on, by name.
-	Plans []slate.Plan
+	// Catalog is the plans, credit packs and price book in force; the zero
+	// value means the spec's defaults.
+	Catalog pricing.Catalog
+	// Payments takes payment for credit packs; nil refuses purchases.
+	Payments slate.PaymentProvider
 	// PasswordParams tune argon2id; zero means the production defaults.
 	PasswordParams PasswordParams
 }
@@ -50,7 +54,11 @@ type DB struct {
 	dialect dialect
 	clock   slate.Clock
 	plans   map[string]slate.Plan
-	pw      PasswordParams
+	catalog pricing.Catalog
+	// book is the price book in force, with the version the database gave it.
+	book     pricing.Book
+	payments slate.PaymentProvider
+	pw       PasswordParams
 
 	idMu      sync.Mutex
 	idEntropy io.Reader
@@ -73,13 +81,24 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		pw:        opts.PasswordParams.orDefault(),
 		idEntropy: ulid.Monotonic(rand.Reader, 0),
 	}
-	for _, p := range opts.Plans {
+	if opts.Catalog.Plans == nil {
+		opts.Catalog = pricing.Default()
+	}
+	if err := opts.Catalog.Validate(); err != nil {
+		return nil, err
+	}
+	s.catalog, s.payments = opts.Catalog, opts.Payments
+	for _, p := range opts.Catalog.Plans {
 		s.plans[p.Name] = p
 	}
 	if s.db, s.rdb, err = d.open(dsn); err != nil {
 		return nil, err
 	}
 	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if s.book, err = s.registerBook(ctx, opts.Catalog.PriceBook); err != nil {
 		s.Close()
 		return nil, err
 	}

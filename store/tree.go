@@ -33,15 +33,15 @@ func (s *DB) Tree(ctx context.Context, projectID string) (*slate.Tree, error) {
 // than a sort in the database over the shots' wide rows.
 func (tx *Tx) loadTree(ctx context.Context, p *slate.Project) (*slate.Tree, error) {
 	var locks []*slate.Lock
-	acts, err := queryAll(ctx, tx, `SELECT `+actColumns+` FROM acts WHERE project_id = $1`, p.ID, scanAct)
+	acts, err := queryAll(ctx, tx, `SELECT `+actColumns+` FROM acts WHERE project_id = $1`, scanAct, p.ID)
 	if err != nil {
 		return nil, err
 	}
-	scenes, err := queryAll(ctx, tx, `SELECT `+sceneColumns+` FROM scenes WHERE project_id = $1`, p.ID, scanScene)
+	scenes, err := queryAll(ctx, tx, `SELECT `+sceneColumns+` FROM scenes WHERE project_id = $1`, scanScene, p.ID)
 	if err != nil {
 		return nil, err
 	}
-	shots, err := queryAll(ctx, tx, `SELECT `+shotColumns+` FROM shots WHERE project_id = $1`, p.ID, scanShot)
+	shots, err := queryAll(ctx, tx, `SELECT `+shotColumns+` FROM shots WHERE project_id = $1`, scanShot, p.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -105,9 +105,9 @@ func (tx *Tx) loadTree(ctx context.Context, p *slate.Project) (*slate.Tree, erro
 	return t, tx.nameLocks(ctx, locks...)
 }
 
-// queryAll runs a query with one argument and scans every row with scan.
-func queryAll[T any](ctx context.Context, tx *Tx, query string, arg any, scan func(scanner) (T, error)) ([]T, error) {
-	rows, err := tx.QueryContext(ctx, query, arg)
+// queryAll runs a query and scans every row with scan.
+func queryAll[T any](ctx context.Context, tx *Tx, query string, scan func(scanner) (T, error), args ...any) ([]T, error) {
+	rows, err := tx.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -16,7 +16,7 @@ import (
 	"slate/api"
 	"slate/clock"
 	"slate/demo"
-	"slate/pricing"
+
 	"slate/store"
 )
 
@@ -65,7 +65,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		o.dsn = "sqlite:" + filepath.Join(o.data, "slate.db")
 	}
 	clk := clock.System{}
-	db, err := store.Open(ctx, o.dsn, store.Options{Clock: clk, Plans: pricing.DefaultPlans()})
+	db, err := store.Open(ctx, o.dsn, store.Options{Clock: clk})
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@ import (
 
 	"slate"
 	"slate/clock"
-	"slate/pricing"
+
 	"slate/store"
 )
 
@@ -75,7 +75,7 @@ func Open(t testing.TB, b Backend) *Env {
 	clk := clock.NewFake(Epoch)
 	dsn := b.DSN(t)
 	db, err := store.Open(context.Background(), dsn, store.Options{
-		Clock: clk, Plans: pricing.DefaultPlans(), PasswordParams: FastPasswords,
+		Clock: clk, PasswordParams: FastPasswords,
 	})
 	if err != nil {
 		t.Fatalf("open %s store: %v", b.Name, err)
