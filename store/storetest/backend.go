@@ -22,6 +22,7 @@ import (
 
 	"slate"
 	"slate/clock"
+	"slate/payment"
 
 	"slate/store"
 )
@@ -76,6 +77,7 @@ func Open(t testing.TB, b Backend) *Env {
 	dsn := b.DSN(t)
 	db, err := store.Open(context.Background(), dsn, store.Options{
 		Clock: clk, PasswordParams: FastPasswords,
+		Payments: payment.Grant{},
 	})
 	if err != nil {
 		t.Fatalf("open %s store: %v", b.Name, err)
