@@ -28,7 +28,14 @@ type balance struct {
 	pendingPlan string
 	cancelAtEnd bool
 	cancelled   bool
-	budget      slate.Budget
+	budget      storedBudget
+}
+
+// storedBudget is the budget column: the organisation's budget and every
+// project's, so a hold reads all its limits with the balance row it locks.
+type storedBudget struct {
+	slate.Budget
+	Projects map[string]int64 `json:"projects,omitempty"`
 }
 
 const balanceColumns = `org_id, plan, monthly, rollover, purchased, held, entries, period, anchor_at,

@@ -18,7 +18,7 @@ func (s *DB) Budget(ctx context.Context, orgID string) (*slate.Budget, error) {
 		}
 		b, err := s.readBalance(ctx, tx, orgID)
 		if err == nil {
-			out = normalBudget(b.budget)
+			out = normalBudget(b.budget.Budget)
 		}
 		return err
 	})
@@ -65,7 +65,7 @@ func (s *DB) SetBudget(ctx context.Context, orgID string, in slate.Budget) (*sla
 		if err != nil {
 			return err
 		}
-		b.budget = in
+		b.budget.Budget = in
 		if err := tx.saveBalance(ctx, b); err != nil {
 			return err
 		}
@@ -85,27 +85,26 @@ func (s *DB) SetBudget(ctx context.Context, orgID string, in slate.Budget) (*sla
 func (s *DB) ProjectBudget(ctx context.Context, projectID string) (*slate.ProjectBudget, error) {
 	var out *slate.ProjectBudget
 	err := s.withReadTx(ctx, func(tx *Tx) error {
-		if _, _, err := tx.requireProject(ctx, projectID, slate.PermRead); err != nil {
+		p, _, err := tx.requireProject(ctx, projectID, slate.PermRead)
+		if err != nil {
 			return err
 		}
-		var err error
-		out, err = tx.projectBudget(ctx, projectID)
+		b, err := s.readBalance(ctx, tx, p.OrgID)
+		if err != nil {
+			return err
+		}
+		out, err = tx.projectBudget(ctx, b, projectID)
 		return err
 	})
 	return out, err
 }
 
-func (tx *Tx) projectBudget(ctx context.Context, projectID string) (*slate.ProjectBudget, error) {
+func (tx *Tx) projectBudget(ctx context.Context, b *balance, projectID string) (*slate.ProjectBudget, error) {
 	out := &slate.ProjectBudget{ProjectID: projectID}
-	var budget sql.NullInt64
-	err := tx.QueryRowContext(ctx, `SELECT budget FROM project_budgets WHERE project_id = $1`, projectID).Scan(&budget)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return nil, err
+	if n, ok := b.budget.Projects[projectID]; ok {
+		out.Budget = &n
 	}
-	if budget.Valid {
-		out.Budget = &budget.Int64
-	}
-	err = tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(CASE WHEN state = 'open' THEN amount ELSE charged END), 0)
+	err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(CASE WHEN state = 'open' THEN amount ELSE charged END), 0)
 		FROM holds WHERE project_id = $1`, projectID).Scan(&out.Spent)
 	return out, err
 }
@@ -121,18 +120,26 @@ func (s *DB) SetProjectBudget(ctx context.Context, projectID string, budget *int
 		if err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM project_budgets WHERE project_id = $1`, projectID); err != nil {
+		b, err := tx.lockBalance(ctx, p.OrgID)
+		if err != nil {
 			return err
 		}
+		projects := map[string]int64{}
+		for id, n := range b.budget.Projects {
+			projects[id] = n
+		}
+		delete(projects, projectID)
 		if budget != nil {
-			if _, err := tx.ExecContext(ctx, `INSERT INTO project_budgets (project_id, budget) VALUES ($1, $2)`, projectID, *budget); err != nil {
-				return err
-			}
+			projects[projectID] = *budget
+		}
+		b.budget.Projects = projects
+		if err := tx.saveBalance(ctx, b); err != nil {
+			return err
 		}
 		if err := tx.audit(ctx, p.OrgID, p.ID, u.ID, "budget.change", nil, "project budget changed"); err != nil {
 			return err
 		}
-		out, err = tx.projectBudget(ctx, projectID)
+		out, err = tx.projectBudget(ctx, b, projectID)
 		return err
 	})
 	return out, err

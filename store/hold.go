@@ -107,29 +107,38 @@ func (s *DB) allowTiers(plan string, items []slate.HoldItem) error {
 // b. The render queue will call it inside the transaction that queues the
 // jobs, so jobs and holds are written together.
 func (tx *Tx) placeHolds(ctx context.Context, b *balance, p *slate.Project, member string, req slate.HoldRequest, items []slate.HoldItem) ([]*slate.Hold, error) {
-	byKey, err := tx.holdsByKey(ctx, items)
-	if err != nil {
-		return nil, err
-	}
 	spend, limits, err := tx.spendAndLimits(ctx, b, p.ID, member)
 	if err != nil {
 		return nil, err
 	}
-	var fresh []slate.HoldItem
-	var total int64
-	for _, it := range items {
-		if h, ok := byKey[it.Key]; !ok {
-			fresh, total = append(fresh, it), total+it.Amount
-		} else if h.OrgID != b.orgID {
-			return nil, slate.Errorf(slate.ECONFLICT, "hold key %q is taken", it.Key)
-		}
+	// Most requests are new: look for earlier holds of the same keys only
+	// when they could change the answer (partial requests, or a request that
+	// does not fit, which may be a retry of one that did).
+	byKey := map[string]*slate.Hold{}
+	fresh, total, err := freshItems(b, items, byKey)
+	if err != nil {
+		return nil, err
 	}
-	if !req.Partial {
+	refused := func() error {
 		if err := ledger.CheckBudget(limits, spend, total, req.Approved); err != nil {
-			return nil, err
+			return err
 		}
 		if short := total - b.Available(); short > 0 {
-			return nil, tx.db.insufficient(b, fresh, short)
+			return tx.db.insufficient(b, fresh, short)
+		}
+		return nil
+	}
+	if req.Partial || refused() != nil {
+		if byKey, err = tx.holdsByKey(ctx, items); err != nil {
+			return nil, err
+		}
+		if fresh, total, err = freshItems(b, items, byKey); err != nil {
+			return nil, err
+		}
+		if !req.Partial {
+			if err := refused(); err != nil {
+				return nil, err
+			}
 		}
 	}
 	for _, it := range fresh {
@@ -143,16 +152,29 @@ func (tx *Tx) placeHolds(ctx context.Context, b *balance, p *slate.Project, memb
 		h := &slate.Hold{ID: tx.db.newID("hold"), OrgID: b.orgID, Key: it.Key, QuoteID: req.QuoteID, MemberID: member,
 			Amount: it.Amount, State: slate.HoldOpen, CreatedAt: tx.now, Purpose: it.Purpose}
 		h.ProjectID = p.ID
-		if err := tx.post(ctx, b, e, "hold:"+h.ID, entryMeta{actorID: member, holdID: h.ID, Purpose: h.Purpose}); err != nil {
+		placed, err := tx.insertHold(ctx, h, b.period)
+		if err != nil {
 			return nil, err
 		}
-		if err := tx.insertHold(ctx, h, b.period); err != nil {
+		if !placed {
+			// A retry of a request that held this key: return its hold.
+			prior, err := tx.holdsByKey(ctx, []slate.HoldItem{it})
+			if err != nil {
+				return nil, err
+			}
+			if prior[it.Key] == nil || prior[it.Key].OrgID != b.orgID {
+				return nil, slate.Errorf(slate.ECONFLICT, "hold key %q is taken", it.Key)
+			}
+			byKey[it.Key] = prior[it.Key]
+			continue
+		}
+		if err := tx.post(ctx, b, e, "hold:"+h.ID, entryMeta{actorID: member, holdID: h.ID, Purpose: h.Purpose}); err != nil {
 			return nil, err
 		}
 		spend.Org, spend.Project, spend.Member = spend.Org+it.Amount, spend.Project+it.Amount, spend.Member+it.Amount
 		byKey[it.Key] = h
 	}
-	if req.Partial && len(fresh) > 0 && len(byKey) == len(items)-len(fresh) {
+	if req.Partial && len(fresh) > 0 && len(byKey) == 0 {
 		// Not even one fits: say why the first does not.
 		if short := fresh[0].Amount - b.Available(); short > 0 {
 			return nil, tx.db.insufficient(b, fresh[:1], short)
@@ -187,14 +209,20 @@ func (tx *Tx) holdsByKey(ctx context.Context, items []slate.HoldItem) (map[strin
 	return out, err
 }
 
-func (tx *Tx) insertHold(ctx context.Context, h *slate.Hold, period int64) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO holds (id, org_id, hold_key, quote_id, member_id, period, amount, charged,
+// insertHold stores a new hold, or reports false when its key is taken.
+func (tx *Tx) insertHold(ctx context.Context, h *slate.Hold, period int64) (bool, error) {
+	res, err := tx.ExecContext(ctx, `INSERT INTO holds (id, org_id, hold_key, quote_id, member_id, period, amount, charged,
 		state, project_id, scene_id, shot_id, shot_name, job_id, engine, tier, duration_ms, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+		ON CONFLICT (hold_key) DO NOTHING`,
 		h.ID, h.OrgID, h.Key, null(h.QuoteID), h.MemberID, period, h.Amount, string(h.State), null(h.ProjectID),
 		null(h.SceneID), null(h.ShotID), null(h.ShotName), null(h.JobID), null(h.Engine), null(h.Tier),
 		nullInt(h.DurationMS), ms(h.CreatedAt))
-	return err
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
 }
 
 // Settle charges a hold's work its actual cost, never more than the hold,
@@ -216,21 +244,16 @@ func (s *DB) Release(ctx context.Context, holdID string) (*slate.Hold, error) {
 func (s *DB) closeHold(ctx context.Context, holdID string, to slate.HoldState, actual int64) (*slate.Hold, error) {
 	var out *slate.Hold
 	err := s.withTx(ctx, func(tx *Tx) error {
-		var orgID string
-		err := tx.QueryRowContext(ctx, `SELECT org_id FROM holds WHERE id = $1`, holdID).Scan(&orgID)
+		// The hold, then its balance: every writer of an existing hold locks
+		// in this order, and placing holds locks no existing hold.
+		h, err := scanHold(tx.QueryRowContext(ctx, `SELECT `+holdColumns+` FROM holds WHERE id = $1`+tx.db.dialect.forUpdate(), holdID))
 		if errors.Is(err, sql.ErrNoRows) {
 			return slate.NotFound("hold", holdID)
 		}
 		if err != nil {
 			return err
 		}
-		// The balance first, then the hold: every writer of a hold locks in
-		// this order, so the hold's state cannot change under us.
-		b, err := tx.lockBalance(ctx, orgID)
-		if err != nil {
-			return err
-		}
-		h, err := scanHold(tx.QueryRowContext(ctx, `SELECT `+holdColumns+` FROM holds WHERE id = $1`, holdID))
+		b, err := tx.lockBalance(ctx, h.OrgID)
 		if err != nil {
 			return err
 		}
@@ -288,13 +311,8 @@ func (tx *Tx) spendAndLimits(ctx context.Context, b *balance, projectID, member 
 	if n, ok := b.budget.MemberLimit(member); ok {
 		l.Member = &n
 	}
-	var pb int64
-	err := tx.QueryRowContext(ctx, `SELECT budget FROM project_budgets WHERE project_id = $1`, projectID).Scan(&pb)
-	switch {
-	case err == nil:
-		l.Project = &pb
-	case !errors.Is(err, sql.ErrNoRows):
-		return s, l, err
+	if n, ok := b.budget.Projects[projectID]; ok {
+		l.Project = &n
 	}
 	const spent = `SELECT COALESCE(SUM(CASE WHEN state = 'open' THEN amount ELSE charged END), 0) FROM holds WHERE `
 	if l.OrgCap != nil {
@@ -317,7 +335,7 @@ func (tx *Tx) spendAndLimits(ctx context.Context, b *balance, projectID, member 
 
 // alert records every budget threshold b has crossed, once per period.
 func (tx *Tx) alert(ctx context.Context, b *balance) error {
-	for _, a := range ledger.Alerts(b.budget, b.allocation, b.Balance) {
+	for _, a := range ledger.Alerts(b.budget.Budget, b.allocation, b.Balance) {
 		payload := map[string]any{"key": a.Key, "kind": a.Kind, "threshold": a.Threshold, "value": a.Value,
 			"period": b.period, "available": b.Available()}
 		if err := tx.event(ctx, b.orgID, "alert", fmt.Sprintf("alert:%s:%d:%s", b.orgID, b.period, a.Key), payload); err != nil {
@@ -325,4 +343,19 @@ func (tx *Tx) alert(ctx context.Context, b *balance) error {
 		}
 	}
 	return nil
+}
+
+// freshItems are the items with no hold yet in byKey, and their total. A
+// key held by another organisation is refused.
+func freshItems(b *balance, items []slate.HoldItem, byKey map[string]*slate.Hold) ([]slate.HoldItem, int64, error) {
+	var fresh []slate.HoldItem
+	var total int64
+	for _, it := range items {
+		if h, ok := byKey[it.Key]; !ok {
+			fresh, total = append(fresh, it), total+it.Amount
+		} else if h.OrgID != b.orgID {
+			return nil, 0, slate.Errorf(slate.ECONFLICT, "hold key %q is taken", it.Key)
+		}
+	}
+	return fresh, total, nil
 }

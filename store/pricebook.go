@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 
+	"slate"
 	"slate/pricing"
 )
 
@@ -20,7 +21,7 @@ func (s *DB) registerBook(ctx context.Context, book pricing.Book) (pricing.Book,
 	if err != nil {
 		return book, err
 	}
-	err = s.withTx(ctx, func(tx *Tx) error {
+	register := func(tx *Tx) error {
 		err := tx.QueryRowContext(ctx, `SELECT version FROM price_books WHERE digest = $1`, digest).Scan(&book.Version)
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
@@ -31,7 +32,14 @@ func (s *DB) registerBook(ctx context.Context, book pricing.Book) (pricing.Book,
 		_, err = tx.ExecContext(ctx, `INSERT INTO price_books (version, digest, body, created_at) VALUES ($1, $2, $3, $4)`,
 			book.Version, digest, string(body), ms(tx.now))
 		return err
-	})
+	}
+	// Servers starting together may race to add the same book or take the
+	// same version: the loser reads what the winner wrote.
+	for attempt := 0; attempt < 3; attempt++ {
+		if err = s.withTx(ctx, register); slate.ErrorCode(err) != slate.ECONFLICT {
+			break
+		}
+	}
 	if err != nil {
 		return book, fmt.Errorf("store: price book: %w", err)
 	}

@@ -3,7 +3,7 @@
 
 -- +goose Up
 -- One row per organisation: the four buckets, the billing period and the
--- budget. Every write to it goes with ledger entries in one transaction, and
+-- budgets (the organisation's and its projects', as JSON). Every write to it goes with ledger entries in one transaction, and
 -- on PostgreSQL takes this row FOR UPDATE, so writers for one organisation
 -- queue here.
 CREATE TABLE balances (
@@ -111,11 +111,6 @@ CREATE TABLE purchases (
     at          BIGINT NOT NULL
 );
 
-CREATE TABLE project_budgets (
-    project_id TEXT PRIMARY KEY REFERENCES projects (id) ON DELETE CASCADE,
-    budget     BIGINT NOT NULL
-);
-
 CREATE TABLE price_books (
     version    BIGINT PRIMARY KEY,
     digest     TEXT NOT NULL UNIQUE,
@@ -138,7 +133,6 @@ CREATE INDEX events_org ON events (org_id, id);
 -- +goose Down
 DROP TABLE events;
 DROP TABLE price_books;
-DROP TABLE project_budgets;
 DROP TABLE purchases;
 DROP TABLE quotes;
 DROP TABLE holds;
