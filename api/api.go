@@ -18,6 +18,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"slate"
+	"slate/pricing"
 )
 
 // Server serves the REST API on the domain services.
@@ -26,10 +27,14 @@ type Server struct {
 	Orgs     slate.OrgService
 	Projects slate.ProjectService
 	Tree     slate.TreeService
-	Keys     slate.IdempotencyService
-	Clock    slate.Clock
-	Logger   *slog.Logger
-	Ready    func(context.Context) error // for /healthz
+	Credits  slate.CreditService
+	// Catalog returns the plans, packs and price book in force; nil means
+	// the spec's defaults.
+	Catalog func() pricing.Catalog
+	Keys    slate.IdempotencyService
+	Clock   slate.Clock
+	Logger  *slog.Logger
+	Ready   func(context.Context) error // for /healthz
 
 	// MaxBodyBytes limits request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
@@ -119,6 +124,7 @@ func (s *Server) init() {
 		s.registerTags()
 		s.registerLocks()
 		s.registerSelections()
+		s.registerCredits()
 		s.tidyDocument()
 
 		s.metrics = newMetrics()
@@ -161,7 +167,7 @@ func register[I, O any](s *Server, op huma.Operation, o opts, h func(context.Con
 		errs[http.StatusRequestEntityTooLarge] = true
 	}
 	op.Errors = nil
-	for _, e := range []int{400, 401, 402, 403, 404, 409, 413, 423, 500, 503} {
+	for _, e := range []int{400, 401, 402, 403, 404, 409, 410, 413, 423, 500, 503} {
 		if errs[e] {
 			op.Errors = append(op.Errors, e)
 		}

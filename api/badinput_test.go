@@ -17,6 +17,8 @@ type badFixture struct {
 	ids    treeIDs
 	shot2  string
 	other  treeIDs
+	// small is an org of the owner's on a plan that sells no packs.
+	small *slate.Org
 }
 
 func setupBad(h *harness) *badFixture {
@@ -29,6 +31,9 @@ func setupBad(h *harness) *badFixture {
 	f.shot2 = sh.ID
 	f.other = h.buildTree(f.owner, h.createProject(f.owner, f.org.ID).ID)
 	h.join(f.owner, f.org.ID, f.member, slate.PermModify)
+	f.small = &slate.Org{}
+	h.must(call{method: "POST", path: "/api/v1/orgs", token: f.owner.Token,
+		body: slate.OrgInput{Name: "Small Films", Plan: "standard"}}, http.StatusCreated, f.small)
 	return f
 }
 
@@ -42,6 +47,12 @@ func (f *badFixture) snapshot(h *harness) string {
 		"/api/v1/orgs/" + f.org.ID + "/projects",
 		"/api/v1/projects/" + f.ids.Project + "/tree",
 		"/api/v1/projects/" + f.other.Project + "/tree",
+		"/api/v1/orgs/" + f.org.ID + "/credits",
+		"/api/v1/orgs/" + f.org.ID + "/credits/transactions",
+		"/api/v1/orgs/" + f.org.ID + "/budget",
+		"/api/v1/projects/" + f.ids.Project + "/budget",
+		"/api/v1/orgs/" + f.small.ID + "/credits",
+		"/api/v1/orgs/" + f.small.ID + "/credits/transactions",
 	} {
 		r := h.do(call{method: "GET", path: p, token: f.owner.Token})
 		if r.Status != 200 {
@@ -127,6 +138,61 @@ func TestBadInput(t *testing.T) {
 		{"empty selection", func(f *badFixture) call {
 			return call{method: "POST", path: "/api/v1/projects/" + f.ids.Project + "/bulk", body: map[string]any{"selection": map[string]any{}, "action": "tag", "tag": "x"}}
 		}, 400, "invalid", "selection"},
+		{"negative project budget", func(f *badFixture) call {
+			return call{method: "PUT", path: "/api/v1/projects/" + f.ids.Project + "/budget", body: map[string]any{"budget": -5}}
+		}, 400, "invalid", "budget"},
+		{"project budget not a number", func(f *badFixture) call {
+			return call{method: "PUT", path: "/api/v1/projects/" + f.ids.Project + "/budget", body: `{"budget": "lots"}`}
+		}, 400, "invalid", "budget"},
+		{"negative spend cap", func(f *badFixture) call {
+			return call{method: "PUT", path: "/api/v1/orgs/" + f.org.ID + "/budget",
+				body: map[string]any{"alert_percent_used": []int{}, "alert_available_below": []int{}, "monthly_spend_cap": -1}}
+		}, 400, "invalid", "monthly_spend_cap"},
+		{"alert over 100 percent", func(f *badFixture) call {
+			return call{method: "PUT", path: "/api/v1/orgs/" + f.org.ID + "/budget",
+				body: map[string]any{"alert_percent_used": []int{50, 120}, "alert_available_below": []int{}}}
+		}, 400, "invalid", "alert_percent_used"},
+		{"limit for a stranger", func(f *badFixture) call {
+			return call{method: "PUT", path: "/api/v1/orgs/" + f.org.ID + "/budget",
+				body: map[string]any{"alert_percent_used": []int{}, "alert_available_below": []int{}, "member_limits": map[string]int{"usr_nobody": 10}}}
+		}, 400, "invalid", "member_limits"},
+		{"unknown pack", func(f *badFixture) call {
+			return call{method: "POST", path: "/api/v1/orgs/" + f.org.ID + "/credits/purchases", body: slate.PurchaseInput{Pack: "pack-1m"}}
+		}, 400, "invalid", "pack"},
+		{"pack on a plan without packs", func(f *badFixture) call {
+			return call{method: "POST", path: "/api/v1/orgs/" + f.small.ID + "/credits/purchases", body: slate.PurchaseInput{Pack: "pack-5k"}}
+		}, 403, "plan_limit", ""},
+		{"unknown plan change", func(f *badFixture) call {
+			return call{method: "PUT", path: "/api/v1/orgs/" + f.org.ID + "/plan", body: map[string]any{"plan": "platinum"}}
+		}, 400, "invalid", "plan"},
+		{"unknown engine in estimate", func(f *badFixture) call {
+			return call{method: "POST", path: "/api/v1/projects/" + f.ids.Project + "/estimates",
+				body: slate.EstimateInput{Selection: slate.Selection{All: true}, Engine: "sora"}}
+		}, 400, "invalid", "engine"},
+		{"unknown tier in estimate", func(f *badFixture) call {
+			return call{method: "POST", path: "/api/v1/projects/" + f.ids.Project + "/estimates",
+				body: slate.EstimateInput{Selection: slate.Selection{All: true}, Tier: "8k"}}
+		}, 400, "invalid", "tier"},
+		{"4k on a plan without it", func(f *badFixture) call {
+			return call{method: "POST", path: "/api/v1/projects/" + f.ids.Project + "/estimates",
+				body: slate.EstimateInput{Selection: slate.Selection{All: true}, Tier: "4k"}}
+		}, 403, "plan_limit", ""},
+		{"estimate of nothing", func(f *badFixture) call {
+			return call{method: "POST", path: "/api/v1/projects/" + f.ids.Project + "/estimates",
+				body: map[string]any{"selection": map[string]any{}}}
+		}, 400, "invalid", "selection"},
+		{"unknown transaction kind", func(f *badFixture) call {
+			return call{method: "GET", path: "/api/v1/orgs/" + f.org.ID + "/credits/transactions?kind=refund"}
+		}, 400, "invalid", "kind"},
+		{"malformed transactions cursor", func(f *badFixture) call {
+			return call{method: "GET", path: "/api/v1/orgs/" + f.org.ID + "/credits/transactions?cursor=bogus"}
+		}, 400, "invalid", "cursor"},
+		{"transactions from after to", func(f *badFixture) call {
+			return call{method: "GET", path: "/api/v1/orgs/" + f.org.ID + "/credits/transactions?from=2026-03-02T00:00:00Z&to=2026-03-01T00:00:00Z"}
+		}, 400, "invalid", "to"},
+		{"transactions from not a time", func(f *badFixture) call {
+			return call{method: "GET", path: "/api/v1/orgs/" + f.org.ID + "/credits/transactions?from=yesterday"}
+		}, 400, "invalid", ""},
 		{"body over the limit", func(f *badFixture) call {
 			return call{method: "POST", path: "/api/v1/projects/" + f.ids.Project + "/acts",
 				body: `{"name": "Big", "description": "` + strings.Repeat("d", 1<<20) + `"}`}

@@ -21,13 +21,20 @@ type Problem struct {
 	Title  string     `json:"title" doc:"Short summary of the HTTP status"`
 	Status int        `json:"status" doc:"HTTP status code"`
 	Detail string     `json:"detail" doc:"What went wrong in this occurrence"`
-	Code   slate.Code `json:"code" enum:"invalid,unauthenticated,insufficient_credits,forbidden,not_found,conflict,too_large,locked,internal" doc:"Stable machine-readable error code"`
+	Code   slate.Code `json:"code" enum:"invalid,unauthenticated,insufficient_credits,spend_cap_exceeded,forbidden,plan_limit,not_found,conflict,approval_required,expired,too_large,locked,internal" doc:"Stable machine-readable error code"`
 	// MissingPermission names the permission a 403 lacked.
 	MissingPermission slate.Permission `json:"missing_permission,omitempty"`
 	// Lock names the lock that refused a write (423).
 	Lock *slate.Lock `json:"lock,omitempty"`
 	// Field names the offending input field of an invalid request.
 	Field string `json:"field,omitempty"`
+	// Shortfall and Remedies tell a 402 how many credits are missing and
+	// what would make the work fit (a cheaper tier, a pack, an upgrade),
+	// best first.
+	Shortfall int64 `json:"shortfall,omitempty"`
+	// Remedies is a pointer so that a 402 with no remedy still says so
+	// with an empty list, while other problems leave it out.
+	Remedies *[]slate.Remedy `json:"remedies,omitempty"`
 	// Errors lists each schema violation of a request that failed validation.
 	Errors []*huma.ErrorDetail `json:"errors,omitempty"`
 }
@@ -50,14 +57,16 @@ func statusOf(code slate.Code) int {
 		return http.StatusBadRequest
 	case slate.EUNAUTHENTICATED:
 		return http.StatusUnauthorized
-	case slate.ECREDITS:
+	case slate.ECREDITS, slate.ESPENDCAP:
 		return http.StatusPaymentRequired
-	case slate.EFORBIDDEN:
+	case slate.EFORBIDDEN, slate.EPLAN:
 		return http.StatusForbidden
 	case slate.ENOTFOUND:
 		return http.StatusNotFound
-	case slate.ECONFLICT:
+	case slate.ECONFLICT, slate.EAPPROVAL:
 		return http.StatusConflict
+	case slate.EEXPIRED:
+		return http.StatusGone
 	case slate.ETOOLARGE:
 		return http.StatusRequestEntityTooLarge
 	case slate.ELOCKED:
@@ -76,8 +85,9 @@ func codeOfStatus(status int) slate.Code {
 	case status >= 500:
 		return slate.EINTERNAL
 	}
+	// Several codes share a status; the general one names a bare status.
 	for _, c := range []slate.Code{slate.EUNAUTHENTICATED, slate.ECREDITS, slate.EFORBIDDEN,
-		slate.ENOTFOUND, slate.ECONFLICT, slate.ETOOLARGE, slate.ELOCKED} {
+		slate.ENOTFOUND, slate.ECONFLICT, slate.EEXPIRED, slate.ETOOLARGE, slate.ELOCKED} {
 		if statusOf(c) == status {
 			return c
 		}
@@ -106,6 +116,13 @@ func problemFor(ctx context.Context, err error) *Problem {
 	}
 	p = newProblem(statusOf(e.Code), e.Code, e.Message)
 	p.MissingPermission, p.Lock, p.Field = e.MissingPermission, e.Lock, e.Field
+	if e.Code == slate.ECREDITS {
+		remedies := e.Remedies
+		if remedies == nil {
+			remedies = []slate.Remedy{}
+		}
+		p.Shortfall, p.Remedies = e.Shortfall, &remedies
+	}
 	return p
 }
 

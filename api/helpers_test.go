@@ -15,6 +15,9 @@ import (
 
 	"slate"
 	"slate/api"
+	"slate/clock"
+	"slate/payment"
+	"slate/store"
 	"slate/store/storetest"
 )
 
@@ -42,9 +45,10 @@ func eachBackend(t *testing.T, fn func(t *testing.T, h *harness)) {
 // before it starts serving.
 func newHarness(t testing.TB, b storetest.Backend, adjust ...func(*api.Server)) *harness {
 	t.Helper()
-	env := storetest.Open(t, b)
+	env := openEnv(t, b)
 	srv := &api.Server{
 		Users: env.DB, Orgs: env.DB, Projects: env.DB, Tree: env.DB, Keys: env.DB,
+		Credits: env.DB, Catalog: env.DB.Catalog,
 		Clock: env.Clock, Ready: env.DB.Ping,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
@@ -54,6 +58,23 @@ func newHarness(t testing.TB, b storetest.Backend, adjust ...func(*api.Server)) 
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return &harness{t: t, env: env, srv: srv, url: ts.URL}
+}
+
+// openEnv is storetest.Open with the built-in payment provider, so the API
+// sells credit packs as `slate serve` does; storetest's stores take no
+// payments.
+func openEnv(t testing.TB, b storetest.Backend) *storetest.Env {
+	t.Helper()
+	clk := clock.NewFake(storetest.Epoch)
+	dsn := b.DSN(t)
+	db, err := store.Open(context.Background(), dsn, store.Options{
+		Clock: clk, PasswordParams: storetest.FastPasswords, Payments: payment.Grant{},
+	})
+	if err != nil {
+		t.Fatalf("open %s store: %v", b.Name, err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return &storetest.Env{DB: db, Clock: clk, DSN: dsn}
 }
 
 // response is a finished HTTP exchange.
@@ -72,13 +93,15 @@ func (r *response) decode(t testing.TB, v any) {
 
 // problem is the error body the API answers.
 type problem struct {
-	Status            int         `json:"status"`
-	Title             string      `json:"title"`
-	Detail            string      `json:"detail"`
-	Code              string      `json:"code"`
-	MissingPermission string      `json:"missing_permission"`
-	Field             string      `json:"field"`
-	Lock              *slate.Lock `json:"lock"`
+	Status            int            `json:"status"`
+	Title             string         `json:"title"`
+	Detail            string         `json:"detail"`
+	Code              string         `json:"code"`
+	MissingPermission string         `json:"missing_permission"`
+	Field             string         `json:"field"`
+	Lock              *slate.Lock    `json:"lock"`
+	Shortfall         int64          `json:"shortfall"`
+	Remedies          []slate.Remedy `json:"remedies"`
 	Errors            []struct {
 		Message  string `json:"message"`
 		Location string `json:"location"`

@@ -80,6 +80,12 @@ func TestOpenAPIDocument(t *testing.T) {
 		"POST /api/v1/scenes/{id}/lock", "DELETE /api/v1/scenes/{id}/lock",
 		"POST /api/v1/shots/{id}/lock", "DELETE /api/v1/shots/{id}/lock",
 		"POST /api/v1/shots/{shot}/review", "POST /api/v1/projects/{project}/bulk", "POST /api/v1/projects/{project}/selection",
+		"GET /api/v1/plans", "GET /api/v1/credit-packs", "GET /api/v1/price-book",
+		"GET /api/v1/orgs/{org}/credits", "GET /api/v1/orgs/{org}/credits/transactions", "GET /api/v1/orgs/{org}/credits/forecast",
+		"POST /api/v1/orgs/{org}/credits/purchases", "PUT /api/v1/orgs/{org}/plan", "DELETE /api/v1/orgs/{org}/plan",
+		"GET /api/v1/orgs/{org}/budget", "PUT /api/v1/orgs/{org}/budget",
+		"GET /api/v1/projects/{project}/budget", "PUT /api/v1/projects/{project}/budget",
+		"POST /api/v1/projects/{project}/estimates", "GET /api/v1/quotes/{quote}",
 	}
 	listed := map[string]bool{}
 	for p, ops := range doc.Paths {

@@ -3,6 +3,7 @@ package api_test
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"testing"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -43,7 +44,10 @@ type operation struct {
 
 func path(format string, args ...any) string { return fmt.Sprintf(format, args...) }
 
-var operations = []operation{
+// operations is the whole matrix; credit rows are in permission_credits_test.go.
+var operations = slices.Concat(coreOperations, creditOperations)
+
+var coreOperations = []operation{
 	// auth
 	{"me", needUser, 200, func(h *harness, m *matrix, as *person) call {
 		return call{method: "GET", path: "/api/v1/me"}

@@ -16,8 +16,15 @@ import (
 // client with an org, a project, a scene and a shot.
 func serve(t *testing.T, env *storetest.Env) (*httptest.Server, *client.Client, *slate.Project, *slate.Shot) {
 	t.Helper()
+	return serveWith(t, env, env.DB)
+}
+
+// serveWith is serve with credits answered by credits.
+func serveWith(t *testing.T, env *storetest.Env, credits slate.CreditService) (*httptest.Server, *client.Client, *slate.Project, *slate.Shot) {
+	t.Helper()
 	srv := httptest.NewServer((&api.Server{
 		Users: env.DB, Orgs: env.DB, Projects: env.DB, Tree: env.DB, Keys: env.DB,
+		Credits: credits, Catalog: env.DB.Catalog,
 		Clock: env.Clock, Ready: env.DB.Ping,
 	}).Handler())
 	t.Cleanup(srv.Close)

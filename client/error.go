@@ -18,6 +18,10 @@ type Error struct {
 	MissingPermission slate.Permission `json:"missing_permission,omitempty"`
 	Lock              *slate.Lock      `json:"lock,omitempty"`
 	Field             string           `json:"field,omitempty"`
+	// Shortfall and Remedies are set on a 402: how many credits are missing
+	// and what would make the work fit, best first.
+	Shortfall int64          `json:"shortfall,omitempty"`
+	Remedies  []slate.Remedy `json:"remedies,omitempty"`
 	// Errors lists each schema violation of a request the server refused
 	// before it reached a service.
 	Errors []ErrorDetail `json:"errors,omitempty"`
@@ -53,7 +57,8 @@ func (e *Error) Slate() *slate.Error {
 	if msg == "" {
 		msg = e.Title
 	}
-	return &slate.Error{Code: e.Code, Message: msg, MissingPermission: e.MissingPermission, Lock: e.Lock, Field: e.Field}
+	return &slate.Error{Code: e.Code, Message: msg, MissingPermission: e.MissingPermission, Lock: e.Lock, Field: e.Field,
+		Shortfall: e.Shortfall, Remedies: e.Remedies}
 }
 
 // Unwrap lets errors.As(err, &slateErr) and slate.ErrorCode see the domain
@@ -70,6 +75,7 @@ var codeForStatus = map[int]slate.Code{
 	http.StatusForbidden:             slate.EFORBIDDEN,
 	http.StatusNotFound:              slate.ENOTFOUND,
 	http.StatusConflict:              slate.ECONFLICT,
+	http.StatusGone:                  slate.EEXPIRED,
 	http.StatusRequestEntityTooLarge: slate.ETOOLARGE,
 	http.StatusLocked:                slate.ELOCKED,
 }

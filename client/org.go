@@ -24,14 +24,6 @@ func (c *Client) GetOrg(ctx context.Context, orgID string) (*slate.Org, error) {
 	return send[slate.Org](ctx, c, http.MethodGet, pathf("/api/v1/orgs/%s", orgID), nil)
 }
 
-// SetPlan moves an organisation to another plan.
-func (c *Client) SetPlan(ctx context.Context, orgID, plan string) (*slate.Org, error) {
-	in := struct {
-		Plan string `json:"plan"`
-	}{plan}
-	return send[slate.Org](ctx, c, http.MethodPut, pathf("/api/v1/orgs/%s/plan", orgID), in)
-}
-
 // ListMembers lists an organisation's members.
 func (c *Client) ListMembers(ctx context.Context, orgID string) ([]*slate.Member, error) {
 	return all[*slate.Member](ctx, c, pathf("/api/v1/orgs/%s/members", orgID))

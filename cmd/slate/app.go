@@ -181,6 +181,12 @@ func (a *app) printError(err error) {
 	if ce.Field != "" {
 		fmt.Fprintf(a.stderr, "  field: %s\n", ce.Field)
 	}
+	if ce.Shortfall > 0 {
+		fmt.Fprintf(a.stderr, "  short by: %s credits\n", num(ce.Shortfall))
+	}
+	for _, r := range ce.Remedies {
+		fmt.Fprintf(a.stderr, "  remedy: %s\n", remedyText(r))
+	}
 }
 
 func quoted(s string) string {

@@ -138,6 +138,14 @@ func TestCLIUsageErrors(t *testing.T) {
 		{[]string{"select"}, 2, "select something"},
 		{[]string{"tree"}, 2, "no project chosen"},
 		{[]string{"org", "list"}, 1, "not logged in"},
+		{[]string{"credits", "bogus"}, 2, "unknown command"},
+		{[]string{"credits", "buy"}, 2, "usage: slate credits buy PACK"},
+		{[]string{"credits", "history", "--from", "yesterday"}, 2, "want a date"},
+		{[]string{"budget", "set", "--cap", "5", "--no-cap"}, 2, "contradict"},
+		{[]string{"project", "budget", "p1", "--set", "5", "--clear"}, 2, "contradict"},
+		{[]string{"estimate"}, 2, "no project chosen"},
+		{[]string{"plan", "set"}, 2, "usage: slate plan set PLAN"},
+		{[]string{"ledger", "verify", "--db", "mysql://db"}, 1, "want sqlite:PATH or postgres://"},
 	} {
 		r := c.run(tc.args...)
 		if r.code != tc.code || !strings.Contains(r.stderr, tc.want) {

@@ -86,6 +86,7 @@ func (a *app) rootCommand() *cobra.Command {
 	root.AddCommand(a.treeCommands()...)
 	root.AddCommand(a.tagCommands()...)
 	root.AddCommand(a.selectionCommands()...)
+	root.AddCommand(a.creditCommands()...)
 	strictArgs(root)
 	return root
 }

@@ -119,7 +119,7 @@ func (a *app) projectCommands() []*cobra.Command {
 			}
 			return a.done("deleted project %s", args[0])
 		})
-	return []*cobra.Command{group("project", "Manage projects", create, list, show, edit, access, use, del)}
+	return []*cobra.Command{group("project", "Manage projects", create, list, show, edit, access, use, del, a.projectBudgetCommand())}
 }
 
 // projectLeaf is a command on one project (the argument or the current one)

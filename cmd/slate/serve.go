@@ -12,11 +12,13 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"slate/api"
 	"slate/clock"
 	"slate/demo"
-
+	"slate/payment"
+	"slate/pricing"
 	"slate/store"
 )
 
@@ -24,9 +26,49 @@ import (
 // flight before it closes their connections.
 const shutdownTimeout = 20 * time.Second
 
+// closeEvery is how often the server closes billing periods that have
+// ended; a period is at least a month, so a minute late is on time.
+const closeEvery = time.Minute
+
+// dbOptions say which database to open and with which prices; `serve` and
+// `ledger verify` share them so both find the same database by default.
+type dbOptions struct {
+	dsn, data, pricing string
+}
+
+func dbFlags(fs *pflag.FlagSet, o *dbOptions) {
+	fs.StringVar(&o.dsn, "db", os.Getenv("SLATE_DB"), "database: sqlite:PATH or postgres://… (env SLATE_DB; default sqlite:DATA/slate.db)")
+	fs.StringVar(&o.data, "data", envOr("SLATE_DATA", "data"), "data directory, created on first start (env SLATE_DATA)")
+	fs.StringVar(&o.pricing, "pricing", os.Getenv("SLATE_PRICING"), "pricing `FILE`: plans, credit packs and price book over the defaults (env SLATE_PRICING)")
+}
+
+// resolve fills in the default DSN, the SQLite file in the data directory.
+func (o *dbOptions) resolve() {
+	if o.dsn == "" {
+		o.dsn = "sqlite:" + filepath.Join(o.data, "slate.db")
+	}
+}
+
+// open opens the store with the catalog of the pricing file, or the spec's
+// defaults without one. Purchases go through the built-in grant provider:
+// self-hosted Slate takes no card payments.
+func (o *dbOptions) open(ctx context.Context, clk clock.System) (*store.DB, error) {
+	o.resolve()
+	opts := store.Options{Clock: clk, Payments: payment.Grant{}}
+	if o.pricing != "" {
+		c, err := pricing.Load(o.pricing)
+		if err != nil {
+			return nil, err
+		}
+		opts.Catalog = c
+	}
+	return store.Open(ctx, o.dsn, opts)
+}
+
 type serveOptions struct {
-	addr, dsn, data string
-	demo            bool
+	dbOptions
+	addr string
+	demo bool
 }
 
 func (a *app) serveCommand() *cobra.Command {
@@ -41,8 +83,7 @@ func (a *app) serveCommand() *cobra.Command {
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&o.addr, "addr", envOr("SLATE_ADDR", "127.0.0.1:8080"), "HOST:PORT to listen on (env SLATE_ADDR)")
-	fs.StringVar(&o.dsn, "db", os.Getenv("SLATE_DB"), "database: sqlite:PATH or postgres://… (env SLATE_DB; default sqlite:DATA/slate.db)")
-	fs.StringVar(&o.data, "data", envOr("SLATE_DATA", "data"), "data directory, created on first start (env SLATE_DATA)")
+	dbFlags(fs, &o.dbOptions)
 	fs.BoolVar(&o.demo, "demo", false, "seed a demo organisation and project, and print its login")
 	return cmd
 }
@@ -61,16 +102,13 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	if err := os.MkdirAll(o.data, 0o750); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
-	if o.dsn == "" {
-		o.dsn = "sqlite:" + filepath.Join(o.data, "slate.db")
-	}
 	clk := clock.System{}
-	db, err := store.Open(ctx, o.dsn, store.Options{Clock: clk})
+	db, err := o.open(ctx, clk)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	log.Info("database open", "dialect", db.Dialect())
+	log.Info("database open", "dialect", db.Dialect(), "price_book", db.Catalog().PriceBook.Version)
 
 	var seeded *demo.Result
 	if o.demo {
@@ -84,8 +122,18 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	if err != nil {
 		return err
 	}
+	// The period closer stops before the database closes: this defer runs
+	// before the one above.
+	bg, stopBg := context.WithCancel(ctx)
+	closerDone := make(chan struct{})
+	go func() {
+		defer close(closerDone)
+		closePeriods(bg, db, log, closeEvery)
+	}()
+	defer func() { stopBg(); <-closerDone }()
+
 	srv := &api.Server{
-		Users: db, Orgs: db, Projects: db, Tree: db, Keys: db,
+		Users: db, Orgs: db, Projects: db, Tree: db, Credits: db, Catalog: db.Catalog, Keys: db,
 		Clock: clk, Logger: log, Ready: db.Ping,
 	}
 	hs := &http.Server{
@@ -121,4 +169,27 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// closePeriods closes the billing periods that have ended: once at start, so
+// boundaries that passed while the server was down close before anyone asks,
+// then every tick until ctx ends. Each organisation's close is idempotent,
+// so several servers on one database may all run this.
+func closePeriods(ctx context.Context, db *store.DB, log *slog.Logger, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		n, err := db.ClosePeriods(ctx)
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("close periods", "err", err, "closed", n)
+		case n > 0:
+			log.Info("periods closed", "organisations", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
