@@ -17,7 +17,7 @@ func (s *DB) withReadTx(ctx context.Context, fn func(tx *Tx) error) error {
 		return s.dialect.translate(err)
 	}
 	defer sqlTx.Rollback()
-	return s.dialect.translate(fn(&Tx{Tx: sqlTx, db: s, now: s.clock.Now()}))
+	return s.dialect.translate(fn(&Tx{Tx: sqlTx, db: s, pool: s.rdb, now: s.clock.Now()}))
 }
 
 // actor returns the authenticated user of ctx or EUNAUTHENTICATED.

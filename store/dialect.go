@@ -33,6 +33,9 @@ type dialect interface {
 	// get past: a deadlock victim or a serialization failure.
 	retryable(err error) bool
 	translate(err error) error
+	// cachesStatements says the store should prepare each statement once:
+	// the driver parses every unprepared statement afresh.
+	cachesStatements() bool
 }
 
 func dialectFor(dsn string) (dialect, error) {
@@ -86,6 +89,8 @@ func (sqliteDialect) retryable(error) bool { return false }
 
 func (d sqliteDialect) translate(err error) error { return translate(d, err) }
 
+func (sqliteDialect) cachesStatements() bool { return true }
+
 type postgresDialect struct{}
 
 func (postgresDialect) name() string { return "postgres" }
@@ -125,6 +130,9 @@ func (postgresDialect) retryable(err error) bool {
 }
 
 func (d postgresDialect) translate(err error) error { return translate(d, err) }
+
+// pgx prepares and caches statements per connection itself.
+func (postgresDialect) cachesStatements() bool { return false }
 
 // translate turns driver errors a client can cause into slate errors and
 // leaves slate errors alone.

@@ -60,6 +60,8 @@ type DB struct {
 	payments slate.PaymentProvider
 	pw       PasswordParams
 
+	stmts statements
+
 	idMu      sync.Mutex
 	idEntropy io.Reader
 }
@@ -107,6 +109,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 
 // Close closes the connection pools.
 func (s *DB) Close() error {
+	s.stmts.close()
 	err := s.db.Close()
 	if s.rdb != s.db {
 		err = errors.Join(err, s.rdb.Close())
@@ -139,8 +142,11 @@ func (s *DB) migrate(ctx context.Context) error {
 // method writes carries one timestamp.
 type Tx struct {
 	*sql.Tx
-	db  *DB
-	now time.Time
+	db *DB
+	// pool is the pool the transaction came from, which its prepared
+	// statements must come from too.
+	pool *sql.DB
+	now  time.Time
 	// write marks a transaction of withTx: only those take row locks.
 	write bool
 }
@@ -169,7 +175,7 @@ func (s *DB) runTx(ctx context.Context, fn func(tx *Tx) error) error {
 	if err != nil {
 		return err
 	}
-	tx := &Tx{Tx: sqlTx, db: s, now: s.clock.Now(), write: true}
+	tx := &Tx{Tx: sqlTx, db: s, pool: s.db, now: s.clock.Now(), write: true}
 	if err := fn(tx); err != nil {
 		_ = sqlTx.Rollback()
 		return err

@@ -30,8 +30,10 @@ CREATE TABLE balances (
 );
 CREATE INDEX balances_due ON balances (period_end);
 
+-- Entries are found by organisation and sequence, never by id alone, so
+-- the id carries no index: every index is written on the hot path.
 CREATE TABLE ledger_entries (
-    id              TEXT PRIMARY KEY,
+    id              TEXT NOT NULL,
     org_id          TEXT NOT NULL REFERENCES orgs (id),
     seq             BIGINT NOT NULL,
     idem_key        TEXT NOT NULL UNIQUE,
@@ -57,7 +59,7 @@ CREATE TABLE ledger_entries (
     duration_ms     BIGINT,
     note            TEXT,
     at              BIGINT NOT NULL,
-    UNIQUE (org_id, seq)
+    PRIMARY KEY (org_id, seq)
 );
 CREATE INDEX ledger_entries_kind_at ON ledger_entries (org_id, kind, at);
 
@@ -83,8 +85,8 @@ CREATE TABLE holds (
     closed_at   BIGINT
 );
 CREATE INDEX holds_project ON holds (project_id);
-CREATE INDEX holds_member ON holds (org_id, member_id, period);
-CREATE INDEX holds_period ON holds (org_id, period);
+-- Serves the organisation's spend this period and a member's.
+CREATE INDEX holds_period ON holds (org_id, period, member_id);
 
 CREATE TABLE quotes (
     id                 TEXT PRIMARY KEY,
