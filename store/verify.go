@@ -9,10 +9,11 @@ import (
 
 // VerifyLedger recomputes every organisation's balance from its entries and
 // reports each whose stored balance differs, whose entries skip a sequence
-// number, or whose held credits differ from its open holds. It reads one
-// consistent snapshot.
-func (s *DB) VerifyLedger(ctx context.Context) ([]slate.LedgerMismatch, error) {
+// number, or whose held credits differ from its open holds, and how many
+// organisations it checked. It reads one consistent snapshot.
+func (s *DB) VerifyLedger(ctx context.Context) (int, []slate.LedgerMismatch, error) {
 	out := []slate.LedgerMismatch{}
+	checked := 0
 	err := s.withReadTx(ctx, func(tx *Tx) error {
 		rows, err := tx.QueryContext(ctx, `SELECT b.org_id, b.monthly, b.rollover, b.purchased, b.held, b.entries,
 			COALESCE(e.monthly, 0), COALESCE(e.rollover, 0), COALESCE(e.purchased, 0), COALESCE(e.held, 0),
@@ -33,6 +34,7 @@ func (s *DB) VerifyLedger(ctx context.Context) ([]slate.LedgerMismatch, error) {
 				&m.Summed.Monthly, &m.Summed.Rollover, &m.Summed.Purchased, &m.Summed.Held, &n, &last, &open); err != nil {
 				return err
 			}
+			checked++
 			var problems []string
 			if m.Stored.Monthly != m.Summed.Monthly || m.Stored.Rollover != m.Summed.Rollover ||
 				m.Stored.Purchased != m.Summed.Purchased || m.Stored.Held != m.Summed.Held {
@@ -53,5 +55,5 @@ func (s *DB) VerifyLedger(ctx context.Context) ([]slate.LedgerMismatch, error) {
 		}
 		return rows.Err()
 	})
-	return out, err
+	return checked, out, err
 }

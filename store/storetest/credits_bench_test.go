@@ -164,7 +164,7 @@ func scratchTx(ctx context.Context, db *sql.DB, n int64, row int) error {
 
 func verifyLedgerB(b *testing.B, env *storetest.Env) {
 	b.Helper()
-	ms, err := env.DB.VerifyLedger(context.Background())
+	_, ms, err := env.DB.VerifyLedger(context.Background())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -65,7 +65,7 @@ func (c *creditsOrg) entries(t *testing.T, env *storetest.Env, kind slate.EntryK
 
 func verifyLedger(t *testing.T, env *storetest.Env) {
 	t.Helper()
-	ms, err := env.DB.VerifyLedger(context.Background())
+	_, ms, err := env.DB.VerifyLedger(context.Background())
 	if err != nil {
 		t.Fatalf("verify ledger: %v", err)
 	}

@@ -117,7 +117,7 @@ func (k *creditKit) kinds(skip int) []string {
 
 func (k *creditKit) verify() {
 	k.t.Helper()
-	bad, err := k.env.DB.VerifyLedger(context.Background())
+	_, bad, err := k.env.DB.VerifyLedger(context.Background())
 	if err != nil || len(bad) > 0 {
 		k.t.Fatalf("verify ledger: %v %+v", err, bad)
 	}

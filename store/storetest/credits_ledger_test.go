@@ -112,7 +112,7 @@ func TestCreditsVerifyFindsTampering(t *testing.T) {
 		if _, err := rawDB(t, env).Exec(`UPDATE balances SET rollover = rollover + 5 WHERE org_id = $1`, k.o.Org.ID); err != nil {
 			t.Fatal(err)
 		}
-		bad, err := env.DB.VerifyLedger(context.Background())
+		_, bad, err := env.DB.VerifyLedger(context.Background())
 		if err != nil || len(bad) != 1 || bad[0].OrgID != k.o.Org.ID || bad[0].Stored.Rollover != 5 || bad[0].Summed.Rollover != 0 {
 			t.Fatalf("verify = %+v, %v", bad, err)
 		}

@@ -605,7 +605,7 @@ func TestCreditsModel(t *testing.T) {
 				}
 				r.check()
 			}
-			ms, err := env.DB.VerifyLedger(context.Background())
+			_, ms, err := env.DB.VerifyLedger(context.Background())
 			if err != nil {
 				r.fatalf("verify ledger: %v", err)
 			}
