@@ -253,23 +253,36 @@ func (s *DB) closeHold(ctx context.Context, holdID string, to slate.HoldState, a
 		if err != nil {
 			return err
 		}
-		b, err := tx.lockBalance(ctx, h.OrgID)
-		if err != nil {
-			return err
-		}
 		out = h
 		switch {
 		case h.State == to && h.Charged == actual:
 			return nil
 		case h.State != slate.HoldOpen:
 			return slate.Errorf(slate.ECONFLICT, "hold %s is already %s", h.ID, h.State)
+		case actual > h.Amount:
+			return slate.Invalidf("actual", "actual cost %d must be between 0 and the hold of %d", actual, h.Amount)
+		}
+		// The hold's own row first, so the balance row, which every writer of
+		// the organisation waits for, stays locked for as short a time as
+		// possible.
+		held := h.Amount
+		h.State, h.Charged = to, actual
+		now := tx.now
+		h.ClosedAt = &now
+		if _, err := tx.ExecContext(ctx, `UPDATE holds SET state = $2, charged = $3, closed_at = $4 WHERE id = $1`,
+			h.ID, string(h.State), h.Charged, ms(now)); err != nil {
+			return err
+		}
+		b, err := tx.lockBalance(ctx, h.OrgID)
+		if err != nil {
+			return err
 		}
 		var entries []ledger.Entry
 		if to == slate.HoldSettled {
-			entries, err = ledger.Settle(b.Balance, h.Amount, actual)
+			entries, err = ledger.Settle(b.Balance, held, actual)
 		} else {
 			var e ledger.Entry
-			e, err = ledger.Release(b.Balance, h.Amount)
+			e, err = ledger.Release(b.Balance, held)
 			entries = []ledger.Entry{e}
 		}
 		if err != nil {
@@ -289,13 +302,6 @@ func (s *DB) closeHold(ctx context.Context, holdID string, to slate.HoldState, a
 			}
 		}
 		if err := tx.saveBalance(ctx, b); err != nil {
-			return err
-		}
-		h.State, h.Charged = to, actual
-		now := tx.now
-		h.ClosedAt = &now
-		if _, err := tx.ExecContext(ctx, `UPDATE holds SET state = $2, charged = $3, closed_at = $4 WHERE id = $1`,
-			h.ID, string(h.State), h.Charged, ms(now)); err != nil {
 			return err
 		}
 		return tx.alert(ctx, b)
