@@ -12,6 +12,9 @@ type Plan struct {
 	AllowPacks        bool  `json:"allow_packs"`
 }
 
+// NoRolloverCap is a plan's RolloverCap when the bank has no cap.
+const NoRolloverCap = -1
+
 // CreditPack is a one-off purchase of credits that never expire.
 type CreditPack struct {
 	Name       string `json:"name"`

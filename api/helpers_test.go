@@ -15,9 +15,6 @@ import (
 
 	"slate"
 	"slate/api"
-	"slate/clock"
-	"slate/payment"
-	"slate/store"
 	"slate/store/storetest"
 )
 
@@ -45,7 +42,7 @@ func eachBackend(t *testing.T, fn func(t *testing.T, h *harness)) {
 // before it starts serving.
 func newHarness(t testing.TB, b storetest.Backend, adjust ...func(*api.Server)) *harness {
 	t.Helper()
-	env := openEnv(t, b)
+	env := storetest.Open(t, b)
 	srv := &api.Server{
 		Users: env.DB, Orgs: env.DB, Projects: env.DB, Tree: env.DB, Keys: env.DB,
 		Credits: env.DB, Catalog: env.DB.Catalog,
@@ -58,23 +55,6 @@ func newHarness(t testing.TB, b storetest.Backend, adjust ...func(*api.Server)) 
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
 	return &harness{t: t, env: env, srv: srv, url: ts.URL}
-}
-
-// openEnv is storetest.Open with the built-in payment provider, so the API
-// sells credit packs as `slate serve` does; storetest's stores take no
-// payments.
-func openEnv(t testing.TB, b storetest.Backend) *storetest.Env {
-	t.Helper()
-	clk := clock.NewFake(storetest.Epoch)
-	dsn := b.DSN(t)
-	db, err := store.Open(context.Background(), dsn, store.Options{
-		Clock: clk, PasswordParams: storetest.FastPasswords, Payments: payment.Grant{},
-	})
-	if err != nil {
-		t.Fatalf("open %s store: %v", b.Name, err)
-	}
-	t.Cleanup(func() { db.Close() })
-	return &storetest.Env{DB: db, Clock: clk, DSN: dsn}
 }
 
 // response is a finished HTTP exchange.

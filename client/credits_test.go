@@ -1,39 +1,15 @@
 package client_test
 
 import (
-	"context"
 	"errors"
 	"testing"
 	"time"
 
+	"context"
 	"slate"
 	"slate/client"
-	"slate/clock"
-	"slate/payment"
-	"slate/store"
 	"slate/store/storetest"
 )
-
-// eachPaying runs fn on a fresh store of every backend that sells packs
-// through the built-in grant provider, as `slate serve` does.
-func eachPaying(t *testing.T, fn func(t *testing.T, env *storetest.Env)) {
-	t.Helper()
-	for _, b := range storetest.Backends(t) {
-		t.Run(b.Name, func(t *testing.T) {
-			t.Parallel()
-			clk := clock.NewFake(storetest.Epoch)
-			dsn := b.DSN(t)
-			db, err := store.Open(context.Background(), dsn, store.Options{
-				Clock: clk, PasswordParams: storetest.FastPasswords, Payments: payment.Grant{},
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			fn(t, &storetest.Env{DB: db, Clock: clk, DSN: dsn})
-		})
-	}
-}
 
 // must hands back v, failing the test on err: must(c.Call(ctx))(t).
 func must[T any](v T, err error) func(*testing.T) T {
@@ -50,7 +26,7 @@ func must[T any](v T, err error) func(*testing.T) T {
 // domain type.
 func TestCredits(t *testing.T) {
 	t.Parallel()
-	eachPaying(t, func(t *testing.T, env *storetest.Env) {
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
 		_, c, p, shot := serve(t, env)
 		ctx := context.Background()
 		org := p.OrgID
@@ -128,7 +104,7 @@ func (short) Estimate(context.Context, string, slate.EstimateInput) (*slate.Quot
 // *client.Error and on to *slate.Error.
 func TestCreditErrors(t *testing.T) {
 	t.Parallel()
-	eachPaying(t, func(t *testing.T, env *storetest.Env) {
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
 		_, c, p, _ := serveWith(t, env, short{env.DB})
 		ctx := context.Background()
 		small := must(c.CreateOrg(ctx, slate.OrgInput{Name: "Small", Plan: "standard"}))(t)

@@ -6,9 +6,6 @@ import (
 	"slate"
 )
 
-// NoCap is a plan's RolloverCap when the bank has no cap.
-const NoCap = -1
-
 // Close ends a billing period and opens the next on plan, in the spec's
 // order: unused monthly credits move to rollover; rollover above the plan's
 // cap expires; the new allocation loads. Expiry never leaves open holds
@@ -36,7 +33,7 @@ func Close(b Balance, plan slate.Plan) []Entry {
 // expiring is how much rollover above cap can go while rollover + purchased
 // still cover held.
 func expiring(rollover, purchased, held, cap int64) int64 {
-	if cap == NoCap || rollover <= cap {
+	if cap == slate.NoRolloverCap || rollover <= cap {
 		return 0
 	}
 	coverable := max(0, rollover+purchased-held)

@@ -133,7 +133,7 @@ func TestCloseLeavesOutZeroEntries(t *testing.T) {
 		{"empty balance, no allocation", ledger.Balance{}, slate.Plan{RolloverCap: 0}, nil},
 		{"empty balance loads the allocation only", ledger.Balance{}, slate.Plan{MonthlyCredits: 800}, []ledger.Kind{ledger.KindAllocation}},
 		{"rollover under the cap", ledger.Balance{Rollover: 10}, slate.Plan{RolloverCap: 10}, nil},
-		{"no cap never expires", ledger.Balance{Monthly: 5, Rollover: 1e12}, slate.Plan{RolloverCap: ledger.NoCap}, []ledger.Kind{ledger.KindRollover}},
+		{"no cap never expires", ledger.Balance{Monthly: 5, Rollover: 1e12}, slate.Plan{RolloverCap: slate.NoRolloverCap}, []ledger.Kind{ledger.KindRollover}},
 		{"everything held: nothing can expire", ledger.Balance{Monthly: 50, Held: 50}, slate.Plan{MonthlyCredits: 1}, []ledger.Kind{ledger.KindRollover, ledger.KindAllocation}},
 	}
 	for _, tt := range tests {

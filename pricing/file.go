@@ -75,7 +75,7 @@ func (c Catalog) Validate() error {
 			return fmt.Errorf("pricing: plan: missing or duplicate name %q", p.Name)
 		}
 		seen["plan:"+p.Name] = true
-		if p.MonthlyCredits < 0 || p.RolloverCap < NoCap || p.ConcurrentRenders < 1 {
+		if p.MonthlyCredits < 0 || p.RolloverCap < slate.NoRolloverCap || p.ConcurrentRenders < 1 {
 			return fmt.Errorf("pricing: plan %q: credits and cap must not be negative (cap -1 is none), concurrent renders at least 1", p.Name)
 		}
 	}

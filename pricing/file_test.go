@@ -63,7 +63,7 @@ func TestParse(t *testing.T) {
 	withBook := pricing.Default()
 	withBook.PriceBook = customBook()
 	withPlans := pricing.Default()
-	withPlans.Plans = []slate.Plan{{Name: "solo", MonthlyCredits: 100, RolloverCap: pricing.NoCap, ConcurrentRenders: 2, Allow4K: true}}
+	withPlans.Plans = []slate.Plan{{Name: "solo", MonthlyCredits: 100, RolloverCap: slate.NoRolloverCap, ConcurrentRenders: 2, Allow4K: true}}
 	noPacks := pricing.Default()
 	noPacks.CreditPacks = []slate.CreditPack{}
 	withPacks := pricing.Default()
@@ -194,7 +194,7 @@ func TestCatalogValidate(t *testing.T) {
 		{"default", func(*pricing.Catalog) {}, true},
 		{"no packs", func(c *pricing.Catalog) { c.CreditPacks = nil }, true},
 		{"a plan and a pack may share a name", func(c *pricing.Catalog) { c.CreditPacks[0].Name = "free" }, true},
-		{"cap 0 and no cap are fine", func(c *pricing.Catalog) { c.Plans[0].RolloverCap, c.Plans[1].RolloverCap = 0, pricing.NoCap }, true},
+		{"cap 0 and no cap are fine", func(c *pricing.Catalog) { c.Plans[0].RolloverCap, c.Plans[1].RolloverCap = 0, slate.NoRolloverCap }, true},
 		{"no plans", func(c *pricing.Catalog) { c.Plans = nil }, false},
 		{"plan without a name", func(c *pricing.Catalog) { c.Plans[1].Name = "" }, false},
 		{"duplicate plan", func(c *pricing.Catalog) { c.Plans[2].Name = "free" }, false},
@@ -242,7 +242,7 @@ func TestCatalogLookups(t *testing.T) {
 			t.Errorf("Pack(%q) = %+v, %v; want not found", name, got, ok)
 		}
 	}
-	if p, ok := c.Plan("enterprise"); !ok || p.RolloverCap != pricing.NoCap || !p.Allow4K {
+	if p, ok := c.Plan("enterprise"); !ok || p.RolloverCap != slate.NoRolloverCap || !p.Allow4K {
 		t.Errorf("enterprise = %+v, %v; want no cap and 4K", p, ok)
 	}
 }

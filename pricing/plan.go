@@ -5,9 +5,6 @@ package pricing
 
 import "slate"
 
-// NoCap marks a plan whose rollover bank has no cap.
-const NoCap = -1
-
 // DefaultPlans returns the spec's plan table.
 func DefaultPlans() []slate.Plan {
 	return []slate.Plan{
@@ -15,7 +12,7 @@ func DefaultPlans() []slate.Plan {
 		{Name: "community", MonthlyCredits: 8_000, RolloverCap: 1_000, ConcurrentRenders: 1},
 		{Name: "standard", MonthlyCredits: 33_000, RolloverCap: 100_000, ConcurrentRenders: 3},
 		{Name: "business", MonthlyCredits: 180_000, RolloverCap: 500_000, ConcurrentRenders: 6, AllowPacks: true},
-		{Name: "enterprise", MonthlyCredits: 1_000_000, RolloverCap: NoCap, ConcurrentRenders: 10, Allow4K: true, AllowPacks: true},
+		{Name: "enterprise", MonthlyCredits: 1_000_000, RolloverCap: slate.NoRolloverCap, ConcurrentRenders: 10, Allow4K: true, AllowPacks: true},
 	}
 }
 

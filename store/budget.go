@@ -104,8 +104,7 @@ func (tx *Tx) projectBudget(ctx context.Context, b *balance, projectID string) (
 	if n, ok := b.budget.Projects[projectID]; ok {
 		out.Budget = &n
 	}
-	err := tx.QueryRowContext(ctx, `SELECT COALESCE(SUM(CASE WHEN state = 'open' THEN amount ELSE charged END), 0)
-		FROM holds WHERE project_id = $1`, projectID).Scan(&out.Spent)
+	err := tx.QueryRowContext(ctx, `SELECT `+spentSum+` FROM holds WHERE project_id = $1`, projectID).Scan(&out.Spent)
 	return out, err
 }
 

@@ -32,11 +32,7 @@ func scanHold(r scanner) (*slate.Hold, error) {
 // returned as it is, so a retried submission never holds twice. Work that
 // does not fit is refused with the shortfall and ranked remedies.
 func (s *DB) Hold(ctx context.Context, req slate.HoldRequest) ([]*slate.Hold, error) {
-	if req.QuoteID == "" {
-		if err := validateHoldItems(req.Items, true); err != nil {
-			return nil, err
-		}
-	} else if err := validateHoldItems(req.Items, false); err != nil {
+	if err := validateHoldItems(req.Items, req.QuoteID == ""); err != nil {
 		return nil, err
 	}
 	var out []*slate.Hold
@@ -309,6 +305,10 @@ func (s *DB) closeHold(ctx context.Context, holdID string, to slate.HoldState, a
 	return out, err
 }
 
+// spentSum is what holds count against a limit: open holds at their
+// amount, closed ones at what they charged.
+const spentSum = `COALESCE(SUM(CASE WHEN state = 'open' THEN amount ELSE charged END), 0)`
+
 // spendAndLimits reads the limits that apply to member's work in project
 // and, only for those set, what already counts against them.
 func (tx *Tx) spendAndLimits(ctx context.Context, b *balance, projectID, member string) (ledger.Spend, ledger.Limits, error) {
@@ -320,7 +320,7 @@ func (tx *Tx) spendAndLimits(ctx context.Context, b *balance, projectID, member 
 	if n, ok := b.budget.Projects[projectID]; ok {
 		l.Project = &n
 	}
-	const spent = `SELECT COALESCE(SUM(CASE WHEN state = 'open' THEN amount ELSE charged END), 0) FROM holds WHERE `
+	const spent = `SELECT ` + spentSum + ` FROM holds WHERE `
 	if l.OrgCap != nil {
 		if err := tx.QueryRowContext(ctx, spent+`org_id = $1 AND period = $2`, b.orgID, b.period).Scan(&s.Org); err != nil {
 			return s, l, err

@@ -6,8 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"slate"
 	"slate/client"
-	"slate/pricing"
 )
 
 func (a *app) plansCommand() *cobra.Command {
@@ -21,7 +21,7 @@ func (a *app) plansCommand() *cobra.Command {
 				t.row("PLAN", "MONTHLY", "ROLLOVER CAP", "RENDERS", "4K", "PACKS")
 				for _, p := range plans {
 					bank := num(p.RolloverCap)
-					if p.RolloverCap == pricing.NoCap {
+					if p.RolloverCap == slate.NoRolloverCap {
 						bank = "none"
 					}
 					t.row(p.Name, num(p.MonthlyCredits), bank, p.ConcurrentRenders, yesNo(p.Allow4K), yesNo(p.AllowPacks))
