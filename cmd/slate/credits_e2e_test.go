@@ -111,7 +111,7 @@ func TestCLICredits(t *testing.T) {
 	}
 
 	mustContain(t, "cancel", ada.ok("plan", "cancel"), "CANCELS")
-	mustContain(t, "ledger verify", ada.ok("ledger", "verify", "--db", dsn), "ledger ok: 1 organisations")
+	mustContain(t, "ledger verify", ada.ok("ledger", "verify", "--db", dsn), "ledger ok: 1 organisation")
 	srv.stop(t)
 
 	// A balance that no longer matches its entries fails the check.

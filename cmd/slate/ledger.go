@@ -60,7 +60,11 @@ func (a *app) verifyLedger(ctx context.Context, o dbOptions) error {
 		return errMismatch
 	}
 	return a.emit(map[string]any{"ok": true, "organisations": n}, func(t table) {
-		t.row(fmt.Sprintf("ledger ok: %d organisations", n))
+		noun := "organisations"
+		if n == 1 {
+			noun = "organisation"
+		}
+		t.row(fmt.Sprintf("ledger ok: %d %s", n, noun))
 	})
 }
 
