@@ -192,10 +192,13 @@ func (tx *Tx) post(ctx context.Context, b *balance, e ledger.Entry, key string, 
 	return err
 }
 
-// saveBalance writes b back.
+// saveBalance writes b back and tells the live feed the new balance.
 func (tx *Tx) saveBalance(ctx context.Context, b *balance) error {
 	budget, err := json.Marshal(b.budget)
 	if err != nil {
+		return err
+	}
+	if err := tx.event(ctx, b.orgID, "", eventBalance, "", b.credits()); err != nil {
 		return err
 	}
 	_, err = tx.ExecContext(ctx, `UPDATE balances SET plan = $2, monthly = $3, rollover = $4, purchased = $5,

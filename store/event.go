@@ -7,16 +7,27 @@ import (
 	"slate"
 )
 
-// event stores an event for the organisation's live feed and webhooks. An
-// event with a dedupe key is stored once, however often it is raised.
-func (tx *Tx) event(ctx context.Context, orgID, kind, dedupeKey string, payload map[string]any) error {
+// Event kinds of the live feed.
+const (
+	eventAlert   = "alert"
+	eventJob     = "job"
+	eventBalance = "balance"
+	eventLock    = "lock"
+)
+
+// event stores an event for the organisation's live feed and webhooks, in
+// the transaction of the change it reports, so the feed never tells of a
+// change that did not commit. projectID, when set, hides the event from
+// members who may not see that project. An event with a dedupe key is
+// stored once, however often it is raised.
+func (tx *Tx) event(ctx context.Context, orgID, projectID, kind, dedupeKey string, payload any) error {
 	body, err := json.Marshal(payload)
 	if err != nil {
 		return err
 	}
-	_, err = tx.ExecContext(ctx, `INSERT INTO events (id, org_id, kind, dedupe_key, payload, at)
-		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (dedupe_key) DO NOTHING`,
-		tx.db.newID("evt"), orgID, kind, null(dedupeKey), string(body), ms(tx.now))
+	_, err = tx.ExecContext(ctx, `INSERT INTO events (id, org_id, project_id, kind, dedupe_key, payload, at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (dedupe_key) DO NOTHING`,
+		tx.db.newID("evt"), orgID, null(projectID), kind, null(dedupeKey), string(body), ms(tx.now))
 	return err
 }
 

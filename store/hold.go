@@ -344,7 +344,7 @@ func (tx *Tx) alert(ctx context.Context, b *balance) error {
 	for _, a := range ledger.Alerts(b.budget.Budget, b.allocation, b.Balance) {
 		payload := map[string]any{"key": a.Key, "kind": a.Kind, "threshold": a.Threshold, "value": a.Value,
 			"period": b.period, "available": b.Available()}
-		if err := tx.event(ctx, b.orgID, "alert", fmt.Sprintf("alert:%s:%d:%s", b.orgID, b.period, a.Key), payload); err != nil {
+		if err := tx.event(ctx, b.orgID, "", eventAlert, fmt.Sprintf("alert:%s:%d:%s", b.orgID, b.period, a.Key), payload); err != nil {
 			return err
 		}
 	}

@@ -1,0 +1,87 @@
+package slate
+
+import (
+	"context"
+	"time"
+)
+
+// RenderSpec is everything an engine needs to render one shot: the shot's
+// words and camera, and the frame the job's tier and the project's aspect
+// ratio and frame rate make.
+type RenderSpec struct {
+	JobID          string `json:"job_id"`
+	ShotID         string `json:"shot_id"`
+	ShotName       string `json:"shot_name"`
+	Prompt         string `json:"prompt"`
+	NegativePrompt string `json:"negative_prompt"`
+	Seed           int64  `json:"seed"`
+	Camera         Camera `json:"camera"`
+	Engine         string `json:"engine"`
+	Tier           string `json:"tier"`
+	DurationMS     int64  `json:"duration_ms"`
+	Width          int    `json:"width"`
+	Height         int    `json:"height"`
+	FrameRate      int    `json:"frame_rate"`
+}
+
+// ClaimRequest asks for the next job a worker may run.
+type ClaimRequest struct {
+	WorkerID string
+	// Engines are the engines the worker serves; it is handed no other.
+	Engines []string
+	// Lease is how long the job is the worker's without a heartbeat.
+	Lease time.Duration
+}
+
+// Claim is a job handed to a worker, leased until LeaseUntil.
+type Claim struct {
+	Job        *Job
+	Spec       RenderSpec
+	LeaseUntil time.Time
+}
+
+// RenderResult is what a worker made of a job: the media it stored and
+// what ffprobe, or the engine, says of it.
+type RenderResult struct {
+	MediaKey   string
+	MediaType  string
+	Size       int64
+	Width      int
+	Height     int
+	FrameRate  int
+	DurationMS int64
+}
+
+// Beat is a worker's heartbeat for a running job: the progress the engine
+// reports and when it expects to finish.
+type Beat struct {
+	WorkerID string
+	Progress int
+	ETA      *time.Time
+	Lease    time.Duration
+}
+
+// WorkerService is the render queue as workers use it. Workers are not
+// members: they act for the queue, and every call names the worker, whose
+// lease must still be the job's.
+type WorkerService interface {
+	// Claim leases the next job, or returns nil when there is none the
+	// worker may take now.
+	Claim(ctx context.Context, req ClaimRequest) (*Claim, error)
+	// Heartbeat extends the lease and records progress. It answers the
+	// job's state: cancel_requested tells the worker to stop. A lease that
+	// is no longer the worker's is a conflict.
+	Heartbeat(ctx context.Context, jobID string, b Beat) (JobState, error)
+	// Finish stores the take, charges the job and selects the take.
+	Finish(ctx context.Context, jobID, workerID string, r RenderResult) (*Job, error)
+	// Fail ends a job the engine could not render and releases its hold;
+	// a job whose cancel was requested ends canceled instead.
+	Fail(ctx context.Context, jobID, workerID string, e JobError) (*Job, error)
+	// Stopped ends a job the worker stopped because its cancel was
+	// requested: the hold is released, or partly charged when the engine
+	// bills partial work.
+	Stopped(ctx context.Context, jobID, workerID string) (*Job, error)
+	// ReapLeases requeues jobs whose lease lapsed, or fails them after
+	// MaxAttempts, and returns how many it moved.
+	ReapLeases(ctx context.Context) (int, error)
+}
