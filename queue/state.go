@@ -157,3 +157,17 @@ func LaneDelta(from, to slate.JobState) (queued, running int64) {
 	tq, tr := count(to)
 	return tq - fq, tr - fr
 }
+
+// PartialCharge is what a job stopped at progress percent costs when its
+// engine bills partial work: that share of its cost, rounded up, so the
+// engine's bill is never under-recovered, and never more than the cost.
+func PartialCharge(cost int64, progress int) int64 {
+	p := int64(min(max(progress, 0), 100))
+	if cost <= 0 || p == 0 {
+		return 0
+	}
+	// cost ≤ the hold, which fits int64; dividing first keeps cost×100 from
+	// overflowing for huge costs.
+	whole, rest := cost/100*p, cost%100*p
+	return whole + (rest+99)/100
+}

@@ -141,3 +141,20 @@ func TestLaneDelta(t *testing.T) {
 		}
 	}
 }
+
+func TestPartialCharge(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		cost     int64
+		progress int
+		want     int64
+	}{
+		{100, 0, 0}, {100, 50, 50}, {100, 100, 100}, {10, 33, 4}, {10, 1, 1}, {3, 50, 2},
+		{100, -5, 0}, {100, 150, 100}, {0, 50, 0},
+		{1 << 62, 50, 1 << 61}, {1<<63 - 1, 100, 1<<63 - 1},
+	} {
+		if got := queue.PartialCharge(tc.cost, tc.progress); got != tc.want {
+			t.Errorf("PartialCharge(%d, %d) = %d, want %d", tc.cost, tc.progress, got, tc.want)
+		}
+	}
+}

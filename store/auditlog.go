@@ -31,16 +31,17 @@ func pageLimit(n int) (int, error) {
 	return n, nil
 }
 
-// Audit cursors are the last id of the page before, opaque to clients so the
-// encoding can change without breaking them.
-func encodeAuditCursor(id string) string { return base64.RawURLEncoding.EncodeToString([]byte(id)) }
+// Cursors of lists ordered by ULID id are the last id of the page before,
+// opaque to clients so the encoding can change without breaking them.
+func encodeIDCursor(id string) string { return base64.RawURLEncoding.EncodeToString([]byte(id)) }
 
-func decodeAuditCursor(c string) (string, error) {
+// decodeIDCursor reads a cursor of ids with the given prefix ("aud").
+func decodeIDCursor(c, prefix string) (string, error) {
 	if c == "" {
 		return "", nil
 	}
 	b, err := base64.RawURLEncoding.DecodeString(c)
-	id, ok := strings.CutPrefix(string(b), "aud_")
+	id, ok := strings.CutPrefix(string(b), prefix+"_")
 	if err == nil && ok {
 		if _, err := ulid.ParseStrict(id); err == nil {
 			return string(b), nil
@@ -58,7 +59,7 @@ func (s *DB) Audit(ctx context.Context, orgID, projectID string, page slate.Page
 	if err != nil {
 		return nil, err
 	}
-	after, err := decodeAuditCursor(page.Cursor)
+	after, err := decodeIDCursor(page.Cursor, "aud")
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +118,7 @@ func (s *DB) Audit(ctx context.Context, orgID, projectID string, page slate.Page
 	}
 	if len(out.Items) > limit {
 		out.Items = out.Items[:limit]
-		out.NextCursor = encodeAuditCursor(out.Items[limit-1].ID)
+		out.NextCursor = encodeIDCursor(out.Items[limit-1].ID)
 	}
 	return out, nil
 }

@@ -27,6 +27,10 @@ type dialect interface {
 	// against concurrent writers until the transaction ends. SQLite has one
 	// writer at a time, so it needs nothing.
 	forUpdate() string
+	// skipLocked is forUpdate for a claim: rows another transaction has
+	// locked are passed over instead of waited for, so many workers take
+	// different jobs at once.
+	skipLocked() string
 	// isUnique reports a unique-constraint violation.
 	isUnique(err error) bool
 	// retryable reports an abort that running the transaction again may
@@ -78,6 +82,7 @@ func (sqliteDialect) open(dsn string) (*sql.DB, *sql.DB, error) {
 func (sqliteDialect) goose() goose.Dialect                 { return goose.DialectSQLite3 }
 func (sqliteDialect) gooseOptions() []goose.ProviderOption { return nil }
 func (sqliteDialect) forUpdate() string                    { return "" }
+func (sqliteDialect) skipLocked() string                   { return "" }
 
 func (sqliteDialect) isUnique(err error) bool {
 	var e *sqlite.Error
@@ -117,7 +122,8 @@ func (postgresDialect) gooseOptions() []goose.ProviderOption {
 	return []goose.ProviderOption{goose.WithSessionLocker(l)}
 }
 
-func (postgresDialect) forUpdate() string { return " FOR UPDATE" }
+func (postgresDialect) forUpdate() string  { return " FOR UPDATE" }
+func (postgresDialect) skipLocked() string { return " FOR UPDATE SKIP LOCKED" }
 
 func (postgresDialect) isUnique(err error) bool {
 	var e *pgconn.PgError

@@ -240,69 +240,76 @@ func (s *DB) Release(ctx context.Context, holdID string) (*slate.Hold, error) {
 func (s *DB) closeHold(ctx context.Context, holdID string, to slate.HoldState, actual int64) (*slate.Hold, error) {
 	var out *slate.Hold
 	err := s.withTx(ctx, func(tx *Tx) error {
-		// The hold, then its balance: every writer of an existing hold locks
-		// in this order, and placing holds locks no existing hold.
-		h, err := scanHold(tx.QueryRowContext(ctx, `SELECT `+holdColumns+` FROM holds WHERE id = $1`+tx.db.dialect.forUpdate(), holdID))
-		if errors.Is(err, sql.ErrNoRows) {
-			return slate.NotFound("hold", holdID)
-		}
-		if err != nil {
-			return err
-		}
-		out = h
-		switch {
-		case h.State == to && h.Charged == actual:
-			return nil
-		case h.State != slate.HoldOpen:
-			return slate.Errorf(slate.ECONFLICT, "hold %s is already %s", h.ID, h.State)
-		case actual > h.Amount:
-			return slate.Invalidf("actual", "actual cost %d must be between 0 and the hold of %d", actual, h.Amount)
-		}
-		// The hold's own row first, so the balance row, which every writer of
-		// the organisation waits for, stays locked for as short a time as
-		// possible.
-		held := h.Amount
-		h.State, h.Charged = to, actual
-		now := tx.now
-		h.ClosedAt = &now
-		if _, err := tx.ExecContext(ctx, `UPDATE holds SET state = $2, charged = $3, closed_at = $4 WHERE id = $1`,
-			h.ID, string(h.State), h.Charged, ms(now)); err != nil {
-			return err
-		}
-		b, err := tx.lockBalance(ctx, h.OrgID)
-		if err != nil {
-			return err
-		}
-		var entries []ledger.Entry
-		if to == slate.HoldSettled {
-			entries, err = ledger.Settle(b.Balance, held, actual)
-		} else {
-			var e ledger.Entry
-			e, err = ledger.Release(b.Balance, held)
-			entries = []ledger.Entry{e}
-		}
-		if err != nil {
-			return err
-		}
-		m := entryMeta{actorID: h.MemberID, holdID: h.ID, Purpose: h.Purpose}
-		for _, e := range entries {
-			key := "release:" + h.ID
-			if e.Kind == ledger.KindCharge {
-				key = "charge:" + h.ID
-				if h.JobID != "" {
-					key = "charge:" + h.JobID
-				}
-			}
-			if err := tx.post(ctx, b, e, key, m); err != nil {
-				return err
-			}
-		}
-		if err := tx.saveBalance(ctx, b); err != nil {
-			return err
-		}
-		return tx.alert(ctx, b)
+		var err error
+		out, err = tx.closeHold(ctx, holdID, to, actual)
+		return err
 	})
 	return out, err
+}
+
+// closeHold settles or releases a hold inside the caller's transaction, so
+// the render queue changes a job and its credits together.
+func (tx *Tx) closeHold(ctx context.Context, holdID string, to slate.HoldState, actual int64) (*slate.Hold, error) {
+	// The hold, then its balance: every writer of an existing hold locks
+	// in this order, and placing holds locks no existing hold.
+	h, err := scanHold(tx.QueryRowContext(ctx, `SELECT `+holdColumns+` FROM holds WHERE id = $1`+tx.db.dialect.forUpdate(), holdID))
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, slate.NotFound("hold", holdID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	switch {
+	case h.State == to && h.Charged == actual:
+		return h, nil
+	case h.State != slate.HoldOpen:
+		return nil, slate.Errorf(slate.ECONFLICT, "hold %s is already %s", h.ID, h.State)
+	case actual > h.Amount:
+		return nil, slate.Invalidf("actual", "actual cost %d must be between 0 and the hold of %d", actual, h.Amount)
+	}
+	// The hold's own row first, so the balance row, which every writer of
+	// the organisation waits for, stays locked for as short a time as
+	// possible.
+	held := h.Amount
+	h.State, h.Charged = to, actual
+	now := tx.now
+	h.ClosedAt = &now
+	if _, err := tx.ExecContext(ctx, `UPDATE holds SET state = $2, charged = $3, closed_at = $4 WHERE id = $1`,
+		h.ID, string(h.State), h.Charged, ms(now)); err != nil {
+		return nil, err
+	}
+	b, err := tx.lockBalance(ctx, h.OrgID)
+	if err != nil {
+		return nil, err
+	}
+	var entries []ledger.Entry
+	if to == slate.HoldSettled {
+		entries, err = ledger.Settle(b.Balance, held, actual)
+	} else {
+		var e ledger.Entry
+		e, err = ledger.Release(b.Balance, held)
+		entries = []ledger.Entry{e}
+	}
+	if err != nil {
+		return nil, err
+	}
+	m := entryMeta{actorID: h.MemberID, holdID: h.ID, Purpose: h.Purpose}
+	for _, e := range entries {
+		key := "release:" + h.ID
+		if e.Kind == ledger.KindCharge {
+			key = "charge:" + h.ID
+			if h.JobID != "" {
+				key = "charge:" + h.JobID
+			}
+		}
+		if err := tx.post(ctx, b, e, key, m); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.saveBalance(ctx, b); err != nil {
+		return nil, err
+	}
+	return h, tx.alert(ctx, b)
 }
 
 // spentSum is what holds count against a limit: open holds at their

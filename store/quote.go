@@ -16,16 +16,6 @@ import (
 // quoted, with its shortfall and remedies.
 func (s *DB) Estimate(ctx context.Context, projectID string, in slate.EstimateInput) (*slate.Quote, error) {
 	book := s.book
-	if in.Engine != "" {
-		if _, ok := book.Engine(in.Engine); !ok {
-			return nil, slate.Invalidf("engine", "the price book has no engine %q", in.Engine)
-		}
-	}
-	if in.Tier != "" {
-		if _, ok := book.Tier(in.Tier); !ok {
-			return nil, slate.Invalidf("tier", "the price book has no tier %q", in.Tier)
-		}
-	}
 	var q *slate.Quote
 	err := s.withTx(ctx, func(tx *Tx) error {
 		p, u, err := tx.requireProject(ctx, projectID, slate.PermRunAI)
@@ -39,30 +29,23 @@ func (s *DB) Estimate(ctx context.Context, projectID string, in slate.EstimateIn
 		if len(shots) == 0 {
 			return slate.Invalidf("selection", "the selection holds no shots")
 		}
+		lines, err := s.priceShots(shots, in.Engine, in.Tier)
+		if err != nil {
+			return err
+		}
 		b, err := s.readBalance(ctx, tx, p.OrgID)
 		if err != nil {
 			return err
 		}
 		q = &slate.Quote{ID: s.newID("quote"), OrgID: p.OrgID, ProjectID: p.ID, PriceBookVersion: book.Version,
 			CreatedBy: u.ID, CreatedAt: tx.now, ExpiresAt: tx.now.Add(slate.QuoteTTL), Engine: in.Engine, Tier: in.Tier,
-			Lines: make([]slate.QuoteLine, len(shots)), BalanceBefore: b.Available(), Remedies: []slate.Remedy{}}
-		items := make([]slate.HoldItem, len(shots))
-		for i, sh := range shots {
-			l := slate.QuoteLine{ShotID: sh.ID, ShotName: sh.Name, SceneID: sh.SceneID, Engine: sh.EffectiveEngine,
-				Tier: sh.EffectiveTier, DurationMS: sh.DurationMS}
-			if in.Engine != "" {
-				l.Engine = in.Engine
-			}
-			if in.Tier != "" {
-				l.Tier = in.Tier
-			}
-			if l.Cost, err = book.ShotCost(l.Engine, l.Tier, l.DurationMS); err != nil {
+			Lines: lines, BalanceBefore: b.Available(), Remedies: []slate.Remedy{}}
+		items := make([]slate.HoldItem, len(lines))
+		for i, l := range lines {
+			if err := s.engineEnabled("engine", l.Engine); err != nil {
 				return err
 			}
-			if q.Total += l.Cost; q.Total < 0 {
-				return slate.Invalidf("selection", "the selection costs more than can be counted")
-			}
-			q.Lines[i] = l
+			q.Total += l.Cost
 			items[i] = slate.HoldItem{Amount: l.Cost, Purpose: slate.Purpose{Engine: l.Engine, Tier: l.Tier, DurationMS: l.DurationMS}}
 		}
 		if err := s.allowTiers(b.plan, items); err != nil {

@@ -41,6 +41,10 @@ type Options struct {
 	Payments slate.PaymentProvider
 	// PasswordParams tune argon2id; zero means the production defaults.
 	PasswordParams PasswordParams
+	// Engines are the engines this deployment renders with; estimates and
+	// submissions for any other are refused. Nil means only the built-in
+	// preview engine.
+	Engines []string
 }
 
 // DB is an open Slate database.
@@ -59,6 +63,7 @@ type DB struct {
 	book     pricing.Book
 	payments slate.PaymentProvider
 	pw       PasswordParams
+	engines  map[string]bool
 
 	stmts statements
 
@@ -90,6 +95,16 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	s.catalog, s.payments = opts.Catalog, opts.Payments
+	if opts.Engines == nil {
+		opts.Engines = []string{slate.DefaultEngine}
+	}
+	s.engines = map[string]bool{}
+	for _, e := range opts.Engines {
+		if _, ok := opts.Catalog.PriceBook.Engine(e); !ok {
+			return nil, fmt.Errorf("store: engine %q is not in the price book", e)
+		}
+		s.engines[e] = true
+	}
 	for _, p := range opts.Catalog.Plans {
 		s.plans[p.Name] = p
 	}
@@ -115,6 +130,15 @@ func (s *DB) Close() error {
 		err = errors.Join(err, s.rdb.Close())
 	}
 	return err
+}
+
+// engineEnabled refuses an engine this deployment does not render with, so
+// nobody is quoted or held for work no worker could do.
+func (s *DB) engineEnabled(field, name string) error {
+	if !s.engines[name] {
+		return slate.Invalidf(field, "engine %q is not configured on this server", name)
+	}
+	return nil
 }
 
 // Dialect names the database: "sqlite" or "postgres".

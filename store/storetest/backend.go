@@ -70,15 +70,28 @@ func Each(t *testing.T, fn func(t *testing.T, env *Env)) {
 	}
 }
 
-// Open returns a fresh store of backend b, closed when t ends.
+// Open returns a fresh store of backend b, closed when t ends. Every engine
+// of the default price book is enabled, so tests can quote any of them;
+// nothing here renders.
 func Open(t testing.TB, b Backend) *Env {
+	t.Helper()
+	return OpenWith(t, b, nil)
+}
+
+// OpenWith is Open with options changed by edit first.
+func OpenWith(t testing.TB, b Backend, edit func(*store.Options)) *Env {
 	t.Helper()
 	clk := clock.NewFake(Epoch)
 	dsn := b.DSN(t)
-	db, err := store.Open(context.Background(), dsn, store.Options{
+	opts := store.Options{
 		Clock: clk, PasswordParams: FastPasswords,
 		Payments: payment.Grant{},
-	})
+		Engines:  slate.Engines,
+	}
+	if edit != nil {
+		edit(&opts)
+	}
+	db, err := store.Open(context.Background(), dsn, opts)
 	if err != nil {
 		t.Fatalf("open %s store: %v", b.Name, err)
 	}
