@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"slate"
-	"slate/clock"
 )
 
 // ledgerCommand is the operator's check that every stored balance equals
@@ -44,7 +43,7 @@ func (a *app) verifyLedger(ctx context.Context, o dbOptions) error {
 			return fmt.Errorf("no database at %s: pass --db or --data", path)
 		}
 	}
-	db, err := o.open(ctx, clock.System{})
+	db, err := o.open(ctx, nil)
 	if err != nil {
 		return err
 	}

@@ -78,6 +78,7 @@ func (a *app) rootCommand() *cobra.Command {
 	pf.StringVar(&a.projectFlag, "project", "", "project `ID` (default: the one chosen with slate project use)")
 	root.AddCommand(
 		a.serveCommand(),
+		a.workerCommand(),
 		a.versionCommand(),
 	)
 	root.AddCommand(a.authCommands()...)

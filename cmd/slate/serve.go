@@ -52,9 +52,9 @@ func (o *dbOptions) resolve() {
 // open opens the store with the catalog of the pricing file, or the spec's
 // defaults without one. Purchases go through the built-in grant provider:
 // self-hosted Slate takes no card payments.
-func (o *dbOptions) open(ctx context.Context, clk clock.System) (*store.DB, error) {
+func (o *dbOptions) open(ctx context.Context, engines []string) (*store.DB, error) {
 	o.resolve()
-	opts := store.Options{Clock: clk, Payments: payment.Grant{}}
+	opts := store.Options{Clock: clock.System{}, Payments: payment.Grant{}, Engines: engines}
 	if o.pricing != "" {
 		c, err := pricing.Load(o.pricing)
 		if err != nil {
@@ -67,6 +67,7 @@ func (o *dbOptions) open(ctx context.Context, clk clock.System) (*store.DB, erro
 
 type serveOptions struct {
 	dbOptions
+	renderOptions
 	addr string
 	demo bool
 }
@@ -84,6 +85,7 @@ func (a *app) serveCommand() *cobra.Command {
 	fs := cmd.Flags()
 	fs.StringVar(&o.addr, "addr", envOr("SLATE_ADDR", "127.0.0.1:8080"), "HOST:PORT to listen on (env SLATE_ADDR)")
 	dbFlags(fs, &o.dbOptions)
+	renderFlags(fs, &o.renderOptions, 2)
 	fs.BoolVar(&o.demo, "demo", false, "seed a demo organisation and project, and print its login")
 	return cmd
 }
@@ -103,11 +105,16 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		return fmt.Errorf("data directory: %w", err)
 	}
 	clk := clock.System{}
-	db, err := o.open(ctx, clk)
+	reg := o.engines()
+	db, err := o.open(ctx, reg.Names())
 	if err != nil {
 		return err
 	}
 	defer db.Close()
+	dir, err := o.mediaDir(o.data)
+	if err != nil {
+		return err
+	}
 	log.Info("database open", "dialect", db.Dialect(), "price_book", db.Catalog().PriceBook.Version)
 
 	var seeded *demo.Result
@@ -131,9 +138,15 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		closePeriods(bg, db, log, closeEvery)
 	}()
 	defer func() { stopBg(); <-closerDone }()
+	// Workers stop before the database closes, after the HTTP server: a
+	// render in flight finishes (within its grace) and reports its take.
+	waitWorkers := startWorkers(bg, db, o.renderOptions, reg, dir, log)
+	defer waitWorkers()
+	log.Info("render queue", "engines", reg.Names(), "workers", o.workers, "media", dir.Root())
 
 	srv := &api.Server{
 		Users: db, Orgs: db, Projects: db, Tree: db, Credits: db, Catalog: db.Catalog, Keys: db,
+		Queue: db, Takes: db, Media: dir,
 		Clock: clk, Logger: log, Ready: db.Ping,
 	}
 	hs := &http.Server{

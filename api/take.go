@@ -1,0 +1,76 @@
+package api
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"os"
+
+	"github.com/danielgtaylor/huma/v2"
+	"github.com/danielgtaylor/huma/v2/adapters/humago"
+
+	"slate"
+)
+
+// TakePath names a take.
+type TakePath struct {
+	Take string `path:"take" maxLength:"100" doc:"Take id"`
+}
+
+// MediaStore opens stored media by key.
+type MediaStore interface {
+	Open(key string) (*os.File, error)
+}
+
+func (s *Server) registerTakes() {
+	tags := []string{"takes"}
+	register(s, huma.Operation{
+		OperationID: "listTakes", Method: http.MethodGet, Path: "/api/v1/shots/{shot}/takes", Tags: tags,
+		Summary: "A shot's takes, newest first",
+	}, errsRead, func(ctx context.Context, in *ShotPath) (*out[*slate.Page[*slate.Take]], error) {
+		takes, err := s.Takes.Takes(ctx, in.Shot)
+		if err != nil {
+			return nil, err
+		}
+		return list(takes), nil
+	})
+	register(s, huma.Operation{
+		OperationID: "selectTake", Method: http.MethodPost, Path: "/api/v1/takes/{take}/select", Tags: tags,
+		Summary:     "Make a take its shot's selected take",
+		Description: "Needs modify. Allowed on locked shots. Selecting another take resets review to pending.",
+	}, errsWrite, func(ctx context.Context, in *TakePath) (*out[*slate.Shot], error) {
+		return replyOr(s.Takes.SelectTake(ctx, in.Take))
+	})
+	register(s, huma.Operation{
+		OperationID: "getTakeMedia", Method: http.MethodGet, Path: "/api/v1/takes/{take}/media", Tags: tags,
+		Summary:     "Download a take's video",
+		Description: "Members with read. Supports Range requests, so players can seek.",
+		Responses: map[string]*huma.Response{"200": {Description: "The video", Content: map[string]*huma.MediaType{
+			"video/mp4": {Schema: &huma.Schema{Type: "string", Format: "binary"}}}}},
+	}, errsRead, func(ctx context.Context, in *TakePath) (*huma.StreamResponse, error) {
+		t, err := s.Takes.Take(ctx, in.Take)
+		if err != nil {
+			return nil, err
+		}
+		if s.Media == nil {
+			return nil, slate.Errorf(slate.ENOTFOUND, "this server keeps no media")
+		}
+		f, err := s.Media.Open(t.MediaKey)
+		if err != nil {
+			return nil, slate.Errorf(slate.ENOTFOUND, "the media of take %s is missing", t.ID)
+		}
+		fi, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return nil, err
+		}
+		return &huma.StreamResponse{Body: func(hctx huma.Context) {
+			defer f.Close()
+			r, w := humago.Unwrap(hctx)
+			w.Header().Set("Content-Type", t.MediaType)
+			w.Header().Set("Content-Disposition", `attachment; filename="`+t.ID+`.mp4"`)
+			w.Header().Set("Cache-Control", "private, max-age=3600")
+			http.ServeContent(w, r, "", fi.ModTime(), io.ReadSeeker(f))
+		}}, nil
+	})
+}

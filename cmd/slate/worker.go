@@ -1,0 +1,151 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"slate/engine"
+	"slate/engine/preview"
+	"slate/media"
+	"slate/store"
+	"slate/worker"
+)
+
+// reapEvery is how often a server or worker requeues jobs whose leases
+// lapsed; well under the lease, so a dead worker's job waits little longer
+// than its lease.
+const reapEvery = 5 * time.Second
+
+// renderOptions say where media lives and which engines render. `serve`
+// and `worker` share them: every process on one database must agree.
+type renderOptions struct {
+	media          string
+	workers        int
+	lease          time.Duration
+	ffmpeg         string
+	ffprobe        string
+	poll           time.Duration
+	shutdownRender time.Duration
+}
+
+func renderFlags(fs *pflag.FlagSet, o *renderOptions, defaultWorkers int) {
+	fs.StringVar(&o.media, "media", os.Getenv("SLATE_MEDIA"), "media `DIR` for takes and exports, shared by every server and worker (env SLATE_MEDIA; default DATA/media)")
+	fs.IntVar(&o.workers, "workers", envInt("SLATE_WORKERS", defaultWorkers), "renders to run at once in this process; 0 runs none (env SLATE_WORKERS)")
+	fs.DurationVar(&o.lease, "lease", 30*time.Second, "how long a job stays a worker's without a heartbeat")
+	fs.DurationVar(&o.poll, "poll", 500*time.Millisecond, "how long an idle worker waits before asking for work again")
+	fs.DurationVar(&o.shutdownRender, "grace", 30*time.Second, "how long renders in flight may finish at shutdown before their jobs are left to another worker")
+	fs.StringVar(&o.ffmpeg, "ffmpeg", envOr("SLATE_FFMPEG", "ffmpeg"), "ffmpeg binary (env SLATE_FFMPEG)")
+	fs.StringVar(&o.ffprobe, "ffprobe", envOr("SLATE_FFPROBE", "ffprobe"), "ffprobe binary (env SLATE_FFPROBE)")
+}
+
+func envInt(key string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(key)); err == nil {
+		return n
+	}
+	return def
+}
+
+// engines builds the engines this deployment renders with.
+func (o *renderOptions) engines() *engine.Registry {
+	return engine.NewRegistry(preview.New(preview.Config{FFmpeg: o.ffmpeg}))
+}
+
+func (o *renderOptions) mediaDir(data string) (*media.Dir, error) {
+	if o.media == "" {
+		o.media = filepath.Join(data, "media")
+	}
+	return media.NewDir(o.media)
+}
+
+// startWorkers runs the in-process worker and the lease reaper until ctx
+// ends; the returned function waits for them to stop.
+func startWorkers(ctx context.Context, db *store.DB, o renderOptions, reg *engine.Registry, dir *media.Dir, log *slog.Logger) func() {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if o.workers <= 0 {
+			reapLeases(ctx, db, log)
+			return
+		}
+		err := worker.Run(ctx, worker.Config{Queue: db, Engines: reg, Media: dir, FFprobe: o.ffprobe,
+			Slots: o.workers, Lease: o.lease, Poll: o.poll, Reap: reapEvery, Grace: o.shutdownRender, Logger: log})
+		if err != nil {
+			log.Error("worker stopped", "err", err)
+		}
+	}()
+	return func() { <-done }
+}
+
+// reapLeases requeues lapsed leases on a server that renders nothing
+// itself: some process must, and every server can.
+func reapLeases(ctx context.Context, db *store.DB, log *slog.Logger) {
+	t := time.NewTicker(reapEvery)
+	defer t.Stop()
+	for {
+		if n, err := db.ReapLeases(ctx); err != nil && ctx.Err() == nil {
+			log.Error("reap leases", "err", err)
+		} else if n > 0 {
+			log.Info("lapsed leases requeued or failed", "jobs", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+type workerOptions struct {
+	dbOptions
+	renderOptions
+}
+
+func (a *app) workerCommand() *cobra.Command {
+	var o workerOptions
+	cmd := &cobra.Command{
+		Use:   "worker",
+		Short: "Render queued jobs against a shared database",
+		Long: "Run render workers without the API: point several machines at the same\n" +
+			"PostgreSQL (and the same media directory) to render more at once.",
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.work(cmd.Context(), o) },
+	}
+	fs := cmd.Flags()
+	dbFlags(fs, &o.dbOptions)
+	renderFlags(fs, &o.renderOptions, 2)
+	return cmd
+}
+
+// work renders until ctx ends (SIGINT or SIGTERM), then lets renders in
+// flight finish within the grace period.
+func (a *app) work(ctx context.Context, o workerOptions) error {
+	log := slog.New(slog.NewJSONHandler(a.stderr, nil))
+	if o.workers <= 0 {
+		return usagef("--workers must be at least 1")
+	}
+	reg := o.engines()
+	db, err := o.open(ctx, reg.Names())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	dir, err := o.mediaDir(o.data)
+	if err != nil {
+		return err
+	}
+	id := worker.NewID()
+	log.Info("worker started", "worker", id, "dialect", db.Dialect(), "engines", reg.Names(), "slots", o.workers, "media", dir.Root())
+	fmt.Fprintf(a.stdout, "Slate worker %s rendering %v with %d slot(s)\n", id, reg.Names(), o.workers)
+	err = worker.Run(ctx, worker.Config{ID: id, Queue: db, Engines: reg, Media: dir, FFprobe: o.ffprobe, Slots: o.workers,
+		Lease: o.lease, Poll: o.poll, Reap: reapEvery, Grace: o.shutdownRender, Logger: log})
+	log.Info("worker stopped")
+	return err
+}

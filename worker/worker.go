@@ -1,0 +1,295 @@
+// Package worker runs render jobs: it claims them from the queue, renders
+// them with the engine they name, keeps their leases alive with heartbeats
+// that carry progress, stops them when a member cancels, and reports the
+// take or the failure back. `slate serve` runs one in-process; `slate
+// worker` runs more on other machines against the same PostgreSQL.
+//
+// A worker owns nothing the database does not also know: if it dies, its
+// leases lapse and any server's reaper puts the jobs back in the queue.
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"sync"
+	"time"
+
+	"slate"
+	"slate/engine"
+	"slate/media"
+)
+
+// Config is a worker's wiring and pacing. Zero durations take defaults.
+type Config struct {
+	// ID names the worker in leases; NewID makes a unique one.
+	ID      string
+	Queue   slate.WorkerService
+	Engines *engine.Registry
+	Media   *media.Dir
+	// FFprobe is the ffprobe binary that measures each take; "" is ffprobe
+	// from PATH.
+	FFprobe string
+	// Slots is how many jobs the worker renders at once.
+	Slots int
+	// Lease is how long a job stays the worker's between heartbeats;
+	// Heartbeat how often it sends them (every second by default).
+	Lease     time.Duration
+	Heartbeat time.Duration
+	// Poll is how long an idle slot waits before asking for work again.
+	Poll time.Duration
+	// Reap is how often the worker requeues jobs whose leases lapsed; 0
+	// turns reaping off (another process does it).
+	Reap time.Duration
+	// Grace is how long renders in flight may finish after the worker is
+	// told to stop; then they are cancelled and their leases left to lapse.
+	Grace  time.Duration
+	Logger *slog.Logger
+}
+
+// NewID names a worker after its host and process, with a random suffix so
+// a restarted process never inherits a dead one's leases.
+func NewID() string {
+	host, _ := os.Hostname()
+	if host == "" {
+		host = "worker"
+	}
+	key, _ := media.NewKey("", "")
+	return host + "-" + strconv.Itoa(os.Getpid()) + "-" + key[3:11]
+}
+
+func (c *Config) defaults() error {
+	if c.Queue == nil || c.Engines == nil || c.Media == nil {
+		return errors.New("worker: Queue, Engines and Media are required")
+	}
+	if len(c.Engines.Names()) == 0 {
+		return errors.New("worker: no engines to serve")
+	}
+	if c.ID == "" {
+		c.ID = NewID()
+	}
+	if c.Slots <= 0 {
+		c.Slots = 1
+	}
+	if c.Lease <= 0 {
+		c.Lease = 30 * time.Second
+	}
+	if c.Heartbeat <= 0 {
+		// Progress reaches members with each beat, so beat every second
+		// unless the lease is shorter than three.
+		c.Heartbeat = min(c.Lease/3, time.Second)
+	}
+	if c.Poll <= 0 {
+		c.Poll = time.Second
+	}
+	if c.Grace <= 0 {
+		c.Grace = 30 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return nil
+}
+
+// Run works until ctx ends, then lets renders in flight finish for up to
+// the grace period before it cancels them and returns.
+func Run(ctx context.Context, c Config) error {
+	if err := c.defaults(); err != nil {
+		return err
+	}
+	// Renders run on their own context, so stopping the claim loop does not
+	// cut a render that is about to finish.
+	renders, stopRenders := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopRenders()
+	var wg sync.WaitGroup
+	for range c.Slots {
+		wg.Go(func() { c.slot(ctx, renders) })
+	}
+	if c.Reap > 0 {
+		wg.Go(func() { c.reap(ctx) })
+	}
+	<-ctx.Done()
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(c.Grace):
+		c.Logger.Warn("worker: grace period over, cancelling renders in flight", "worker", c.ID)
+		stopRenders()
+		<-done
+	}
+	return nil
+}
+
+// slot claims and renders one job at a time until ctx ends.
+func (c *Config) slot(ctx, renders context.Context) {
+	for ctx.Err() == nil {
+		cl, err := c.Queue.Claim(ctx, slate.ClaimRequest{WorkerID: c.ID, Engines: c.Engines.Names(), Lease: c.Lease})
+		if err != nil && ctx.Err() == nil {
+			c.Logger.Error("worker: claim", "worker", c.ID, "err", err)
+		}
+		if cl == nil {
+			select {
+			case <-ctx.Done():
+			case <-time.After(c.Poll):
+			}
+			continue
+		}
+		c.run(renders, cl)
+	}
+}
+
+// reap requeues lapsed leases every c.Reap.
+func (c *Config) reap(ctx context.Context) {
+	t := time.NewTicker(c.Reap)
+	defer t.Stop()
+	for {
+		if n, err := c.Queue.ReapLeases(ctx); err != nil && ctx.Err() == nil {
+			c.Logger.Error("worker: reap leases", "err", err)
+		} else if n > 0 {
+			c.Logger.Info("worker: lapsed leases requeued or failed", "jobs", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// outcome is why a render ended early.
+type outcome int
+
+const (
+	rendering outcome = iota
+	// cancelRequested: a member cancelled the job; report it stopped.
+	cancelRequested
+	// leaseLost: the job is no longer ours; report nothing.
+	leaseLost
+)
+
+// run renders one claimed job and reports how it ended.
+func (c *Config) run(ctx context.Context, cl *slate.Claim) {
+	j := cl.Job
+	log := c.Logger.With("worker", c.ID, "job", j.ID, "engine", j.Engine)
+	eng, ok := c.Engines.Get(j.Engine)
+	if !ok {
+		// Claim only hands out engines we named; this is a bug, not a job's fault.
+		c.fail(ctx, log, j, engine.Errorf(slate.JobErrEngineUnavailable, true, "this worker has no %s engine", j.Engine))
+		return
+	}
+	key, err := media.NewKey("takes/"+j.ProjectID, ".mp4")
+	if err != nil {
+		c.fail(ctx, log, j, engine.AsError(err))
+		return
+	}
+	tmp, err := c.Media.TempPath(key)
+	if err != nil {
+		c.fail(ctx, log, j, engine.AsError(err))
+		return
+	}
+	defer c.Media.Discard(tmp)
+
+	rctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var mu sync.Mutex
+	progress := engine.Progress{}
+	why := rendering
+	beatDone := make(chan struct{})
+	go func() {
+		defer close(beatDone)
+		t := time.NewTicker(c.Heartbeat)
+		defer t.Stop()
+		for {
+			select {
+			case <-rctx.Done():
+				return
+			case <-t.C:
+			}
+			mu.Lock()
+			p := progress
+			mu.Unlock()
+			var eta *time.Time
+			if p.ETA > 0 {
+				at := time.Now().Add(p.ETA).UTC()
+				eta = &at
+			}
+			state, err := c.Queue.Heartbeat(ctx, j.ID, slate.Beat{WorkerID: c.ID, Progress: p.Percent, ETA: eta, Lease: c.Lease})
+			mu.Lock()
+			switch {
+			case slate.ErrorCode(err) == slate.ECONFLICT:
+				why = leaseLost
+			case err == nil && state == slate.JobCancelRequested:
+				why = cancelRequested
+			case err != nil:
+				log.Warn("worker: heartbeat", "err", err)
+			}
+			stop := why != rendering
+			mu.Unlock()
+			if stop {
+				cancel()
+				return
+			}
+		}
+	}()
+	err = eng.Render(rctx, cl.Spec, tmp, func(p engine.Progress) {
+		mu.Lock()
+		progress = p
+		mu.Unlock()
+	})
+	cancel()
+	<-beatDone
+	mu.Lock()
+	ended := why
+	mu.Unlock()
+
+	switch {
+	case ended == leaseLost:
+		log.Warn("worker: lease lost; another worker has the job")
+	case ended == cancelRequested:
+		if _, err := c.Queue.Stopped(ctx, j.ID, c.ID); err != nil {
+			log.Error("worker: report stopped", "err", err)
+		}
+	case ctx.Err() != nil:
+		// Shutting down past the grace period: the lease lapses and another
+		// worker renders the job again.
+		log.Warn("worker: render abandoned at shutdown", "err", err)
+	case err != nil:
+		c.fail(ctx, log, j, engine.AsError(err))
+	default:
+		c.finish(ctx, log, j, tmp, key)
+	}
+}
+
+// finish measures and keeps the render, then reports the take.
+func (c *Config) finish(ctx context.Context, log *slog.Logger, j *slate.Job, tmp, key string) {
+	info, err := media.Probe(ctx, c.FFprobe, tmp)
+	if err != nil {
+		c.fail(ctx, log, j, engine.Errorf(slate.JobErrEngineFailed, false, "the engine's output is not a readable video: %v", err))
+		return
+	}
+	if err := c.Media.Commit(tmp, key); err != nil {
+		c.fail(ctx, log, j, engine.AsError(fmt.Errorf("store the take: %w", err)))
+		return
+	}
+	_, err = c.Queue.Finish(ctx, j.ID, c.ID, slate.RenderResult{MediaKey: key, MediaType: "video/mp4", Size: info.Size,
+		Width: info.Width, Height: info.Height, FrameRate: info.FrameRate, DurationMS: info.DurationMS})
+	if err != nil {
+		// The job is not ours any more (or the database is gone): the
+		// file has no take to belong to.
+		log.Error("worker: report finished", "err", err)
+		_ = c.Media.Remove(key)
+		return
+	}
+	log.Info("worker: job succeeded", "take_media", key, "duration_ms", info.DurationMS)
+}
+
+func (c *Config) fail(ctx context.Context, log *slog.Logger, j *slate.Job, e *engine.Error) {
+	log.Warn("worker: job failed", "code", e.Code, "reason", e.Message)
+	if _, err := c.Queue.Fail(ctx, j.ID, c.ID, slate.JobError{Code: e.Code, Message: e.Message}); err != nil {
+		log.Error("worker: report failure", "err", err)
+	}
+}
