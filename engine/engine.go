@@ -23,10 +23,11 @@ type Progress struct {
 // Engine renders shots. An adapter is safe for concurrent renders.
 type Engine interface {
 	Name() string
-	// Render renders spec into a new file at dst (an MP4 for preview),
-	// calling progress as it goes (progress may be nil). It honours ctx:
-	// when ctx is done it stops promptly, removes partial output and returns
-	// ctx's error. Any other failure is an *Error.
+	// Render renders spec into a new file at dst (an MP4 for preview) in an
+	// existing directory, calling progress as it goes (progress may be nil;
+	// it runs on the rendering goroutine, so it should return quickly). It
+	// honours ctx: when ctx is done it stops promptly, removes partial
+	// output and returns ctx's error. Any other failure is an *Error.
 	Render(ctx context.Context, spec slate.RenderSpec, dst string, progress func(Progress)) error
 }
 

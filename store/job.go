@@ -196,3 +196,25 @@ func validJobState(s slate.JobState) bool {
 	}
 	return false
 }
+
+// RunningByOrg counts each organisation's running jobs from the jobs
+// themselves rather than the lanes, so operators (and tests) can check
+// the concurrent-render limits independently of the counters claims use.
+func (s *DB) RunningByOrg(ctx context.Context) (map[string]int, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT org_id, COUNT(*) FROM jobs
+		WHERE state IN ('running', 'cancel_requested') GROUP BY org_id`)
+	if err != nil {
+		return nil, s.dialect.translate(err)
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var org string
+		var n int
+		if err := rows.Scan(&org, &n); err != nil {
+			return nil, err
+		}
+		out[org] = n
+	}
+	return out, rows.Err()
+}

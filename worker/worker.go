@@ -41,6 +41,9 @@ type Config struct {
 	Heartbeat time.Duration
 	// Poll is how long an idle slot waits before asking for work again.
 	Poll time.Duration
+	// RenderTimeout bounds one render, so an engine that never answers
+	// fails the job with engine_timeout instead of holding the slot.
+	RenderTimeout time.Duration
 	// Reap is how often the worker requeues jobs whose leases lapsed; 0
 	// turns reaping off (another process does it).
 	Reap time.Duration
@@ -84,6 +87,9 @@ func (c *Config) defaults() error {
 	}
 	if c.Poll <= 0 {
 		c.Poll = time.Second
+	}
+	if c.RenderTimeout <= 0 {
+		c.RenderTimeout = time.Hour
 	}
 	if c.Grace <= 0 {
 		c.Grace = 30 * time.Second
@@ -193,7 +199,7 @@ func (c *Config) run(ctx context.Context, cl *slate.Claim) {
 	}
 	defer c.Media.Discard(tmp)
 
-	rctx, cancel := context.WithCancel(ctx)
+	rctx, cancel := context.WithTimeout(ctx, c.RenderTimeout)
 	defer cancel()
 	var mu sync.Mutex
 	progress := engine.Progress{}

@@ -17,6 +17,7 @@ import (
 	"slate/api"
 	"slate/clock"
 	"slate/demo"
+	"slate/events"
 	"slate/payment"
 	"slate/pricing"
 	"slate/store"
@@ -105,7 +106,10 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		return fmt.Errorf("data directory: %w", err)
 	}
 	clk := clock.System{}
-	reg := o.engines()
+	reg, err := o.engines()
+	if err != nil {
+		return err
+	}
 	db, err := o.open(ctx, reg.Names())
 	if err != nil {
 		return err
@@ -138,6 +142,17 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		closePeriods(bg, db, log, closeEvery)
 	}()
 	defer func() { stopBg(); <-closerDone }()
+	// Live feeds and webhook deliveries stop before the database closes
+	// too. The broker also stops as shutdown begins, which ends the open
+	// event streams that would otherwise hold Shutdown up.
+	broker := events.Start(db, events.Options{Clock: clk, Logger: log})
+	defer broker.Stop()
+	deliverDone := make(chan struct{})
+	go func() {
+		defer close(deliverDone)
+		(&events.Deliverer{Queue: db, Clock: clk, Logger: log}).Run(bg)
+	}()
+	defer func() { stopBg(); <-deliverDone }()
 	// Workers stop before the database closes, after the HTTP server: a
 	// render in flight finishes (within its grace) and reports its take.
 	waitWorkers := startWorkers(bg, db, o.renderOptions, reg, dir, log)
@@ -148,6 +163,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		Users: db, Orgs: db, Projects: db, Tree: db, Credits: db, Catalog: db.Catalog, Keys: db,
 		Queue: db, Takes: db, Media: dir,
 		Clock: clk, Logger: log, Ready: db.Ping,
+		Webhooks: db, Events: broker,
 	}
 	hs := &http.Server{
 		Handler:           srv.Handler(),
@@ -155,6 +171,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	hs.RegisterOnShutdown(broker.Stop)
 	url := "http://" + ln.Addr().String()
 	log.Info("listening", "url", url, "version", buildVersion())
 	fmt.Fprintf(a.stdout, "Slate is listening on %s\n", url)

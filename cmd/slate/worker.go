@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"slate/engine"
+	"slate/engine/comfyui"
 	"slate/engine/preview"
 	"slate/media"
 	"slate/store"
@@ -34,6 +35,8 @@ type renderOptions struct {
 	ffprobe        string
 	poll           time.Duration
 	shutdownRender time.Duration
+	comfyURL       string
+	comfyWorkflow  string
 }
 
 func renderFlags(fs *pflag.FlagSet, o *renderOptions, defaultWorkers int) {
@@ -44,6 +47,8 @@ func renderFlags(fs *pflag.FlagSet, o *renderOptions, defaultWorkers int) {
 	fs.DurationVar(&o.shutdownRender, "grace", 30*time.Second, "how long renders in flight may finish at shutdown before their jobs are left to another worker")
 	fs.StringVar(&o.ffmpeg, "ffmpeg", envOr("SLATE_FFMPEG", "ffmpeg"), "ffmpeg binary (env SLATE_FFMPEG)")
 	fs.StringVar(&o.ffprobe, "ffprobe", envOr("SLATE_FFPROBE", "ffprobe"), "ffprobe binary (env SLATE_FFPROBE)")
+	fs.StringVar(&o.comfyURL, "comfyui-url", os.Getenv("SLATE_COMFYUI_URL"), "ComfyUI server `URL`; enables the comfyui engine (env SLATE_COMFYUI_URL)")
+	fs.StringVar(&o.comfyWorkflow, "comfyui-workflow", os.Getenv("SLATE_COMFYUI_WORKFLOW"), "ComfyUI workflow template `FILE` (API format, with {{prompt}}, {{seed}}, … placeholders) (env SLATE_COMFYUI_WORKFLOW)")
 }
 
 func envInt(key string, def int) int {
@@ -53,9 +58,26 @@ func envInt(key string, def int) int {
 	return def
 }
 
-// engines builds the engines this deployment renders with.
-func (o *renderOptions) engines() *engine.Registry {
-	return engine.NewRegistry(preview.New(preview.Config{FFmpeg: o.ffmpeg}))
+// engines builds the engines this deployment renders with: preview always,
+// comfyui when its server and workflow are configured. Hosted engines have
+// no adapter yet, so they stay disabled and are refused at estimate time.
+func (o *renderOptions) engines() (*engine.Registry, error) {
+	engines := []engine.Engine{preview.New(preview.Config{FFmpeg: o.ffmpeg})}
+	if o.comfyURL != "" || o.comfyWorkflow != "" {
+		if o.comfyURL == "" || o.comfyWorkflow == "" {
+			return nil, usagef("the comfyui engine needs both --comfyui-url and --comfyui-workflow")
+		}
+		tpl, err := comfyui.LoadTemplate(o.comfyWorkflow)
+		if err != nil {
+			return nil, err
+		}
+		e, err := comfyui.New(comfyui.Config{BaseURL: o.comfyURL, Template: tpl})
+		if err != nil {
+			return nil, err
+		}
+		engines = append(engines, e)
+	}
+	return engine.NewRegistry(engines...), nil
 }
 
 func (o *renderOptions) mediaDir(data string) (*media.Dir, error) {
@@ -131,7 +153,10 @@ func (a *app) work(ctx context.Context, o workerOptions) error {
 	if o.workers <= 0 {
 		return usagef("--workers must be at least 1")
 	}
-	reg := o.engines()
+	reg, err := o.engines()
+	if err != nil {
+		return err
+	}
 	db, err := o.open(ctx, reg.Names())
 	if err != nil {
 		return err

@@ -78,10 +78,10 @@ func TestFillValues(t *testing.T) {
 	negative := testSpec()
 	negative.Seed = -1
 	for _, tc := range []struct {
-		name       string
-		spec       slate.RenderSpec
-		id, input  string
-		want       any
+		name      string
+		spec      slate.RenderSpec
+		id, input string
+		want      any
 	}{
 		{"seed is a number", testSpec(), "3s", "seed", json.Number("42")},
 		{"negative seed keeps its bits", negative, "3s", "seed", json.Number("18446744073709551615")},
