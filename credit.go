@@ -194,11 +194,14 @@ type PaymentProvider interface {
 // the render queue, job and balance changes), stored so feeds and webhooks
 // can deliver it.
 type Event struct {
-	ID      string         `json:"id"`
-	OrgID   string         `json:"org_id"`
-	Kind    string         `json:"kind"`
-	At      time.Time      `json:"at"`
-	Payload map[string]any `json:"payload"`
+	ID    string `json:"id"`
+	OrgID string `json:"org_id"`
+	// ProjectID is set on events about one project, which members who may
+	// not see the project are not told of.
+	ProjectID string         `json:"project_id,omitempty"`
+	Kind      string         `json:"kind"`
+	At        time.Time      `json:"at"`
+	Payload   map[string]any `json:"payload"`
 }
 
 // LedgerMismatch is an organisation whose stored balance differs from the

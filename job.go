@@ -50,6 +50,7 @@ const (
 	JobErrEngineFailed      = "engine_failed"
 	JobErrLeaseLost         = "lease_lost"
 	JobErrRejected          = "rejected"
+	JobErrDeleted           = "deleted"
 	JobErrInsufficient      = "insufficient_credits"
 )
 

@@ -18,6 +18,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"slate"
+	"slate/events"
 	"slate/pricing"
 )
 
@@ -28,6 +29,14 @@ type Server struct {
 	Projects slate.ProjectService
 	Tree     slate.TreeService
 	Credits  slate.CreditService
+	Queue    slate.QueueService
+	Takes    slate.TakeService
+	// Media serves takes' files; nil answers their downloads 404.
+	Media MediaStore
+	// Webhooks manages organisations' webhooks.
+	Webhooks slate.WebhookService
+	// Events feeds the live event streams; nil answers them 500.
+	Events *events.Broker
 	// Catalog returns the plans, packs and price book in force; nil means
 	// the spec's defaults.
 	Catalog func() pricing.Catalog
@@ -125,6 +134,10 @@ func (s *Server) init() {
 		s.registerLocks()
 		s.registerSelections()
 		s.registerCredits()
+		s.registerQueue()
+		s.registerTakes()
+		s.registerEvents()
+		s.registerWebhooks()
 		s.tidyDocument()
 
 		s.metrics = newMetrics()
@@ -136,6 +149,7 @@ func (s *Server) init() {
 		// Outermost first: observe (logs, metrics, panics), limit bodies,
 		// authenticate, then replay or record idempotent requests.
 		var h http.Handler = s.mux
+		h = s.nudgeEvents(h)
 		h = s.idempotency(h)
 		h = s.authenticate(h)
 		h = s.limitBody(h)

@@ -12,9 +12,12 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"slate"
 	"slate/api"
+	"slate/events"
+	"slate/media"
 	"slate/store/storetest"
 )
 
@@ -24,6 +27,8 @@ type harness struct {
 	env *storetest.Env
 	srv *api.Server
 	url string
+	// media is where the server finds takes' files.
+	media *media.Dir
 }
 
 // eachBackend runs fn as a parallel subtest against a real store of every
@@ -43,9 +48,16 @@ func eachBackend(t *testing.T, fn func(t *testing.T, h *harness)) {
 func newHarness(t testing.TB, b storetest.Backend, adjust ...func(*api.Server)) *harness {
 	t.Helper()
 	env := storetest.Open(t, b)
+	broker := events.Start(env.DB, events.Options{Clock: env.Clock, Poll: 20 * time.Millisecond, Heartbeat: time.Second})
+	dir, err := media.NewDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { dir.Close() })
 	srv := &api.Server{
 		Users: env.DB, Orgs: env.DB, Projects: env.DB, Tree: env.DB, Keys: env.DB,
-		Credits: env.DB, Catalog: env.DB.Catalog,
+		Credits: env.DB, Catalog: env.DB.Catalog, Webhooks: env.DB, Events: broker,
+		Queue: env.DB, Takes: env.DB, Media: dir,
 		Clock: env.Clock, Ready: env.DB.Ping,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
@@ -54,7 +66,10 @@ func newHarness(t testing.TB, b storetest.Backend, adjust ...func(*api.Server)) 
 	}
 	ts := httptest.NewServer(srv.Handler())
 	t.Cleanup(ts.Close)
-	return &harness{t: t, env: env, srv: srv, url: ts.URL}
+	// Cleanups run last first: the broker stops first, which ends the
+	// event streams the server's Close would wait for.
+	t.Cleanup(broker.Stop)
+	return &harness{t: t, env: env, srv: srv, url: ts.URL, media: dir}
 }
 
 // response is a finished HTTP exchange.

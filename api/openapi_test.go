@@ -86,6 +86,13 @@ func TestOpenAPIDocument(t *testing.T) {
 		"GET /api/v1/orgs/{org}/budget", "PUT /api/v1/orgs/{org}/budget",
 		"GET /api/v1/projects/{project}/budget", "PUT /api/v1/projects/{project}/budget",
 		"POST /api/v1/projects/{project}/estimates", "GET /api/v1/quotes/{quote}",
+		"GET /api/v1/orgs/{org}/events",
+		"POST /api/v1/orgs/{org}/webhooks", "GET /api/v1/orgs/{org}/webhooks", "DELETE /api/v1/orgs/{org}/webhooks/{webhook}",
+		"GET /api/v1/orgs/{org}/webhooks/{webhook}/deliveries",
+		"POST /api/v1/projects/{project}/batches", "GET /api/v1/orgs/{org}/jobs", "GET /api/v1/jobs/{job}",
+		"PATCH /api/v1/jobs/{job}", "POST /api/v1/jobs/{job}/{action}", "GET /api/v1/batches/{batch}",
+		"POST /api/v1/batches/{batch}/{action}", "POST /api/v1/projects/{project}/jobs/{action}",
+		"GET /api/v1/shots/{shot}/takes", "POST /api/v1/takes/{take}/select", "GET /api/v1/takes/{take}/media",
 	}
 	listed := map[string]bool{}
 	for p, ops := range doc.Paths {

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -45,8 +46,14 @@ func (s *Server) registerTakes() {
 		OperationID: "getTakeMedia", Method: http.MethodGet, Path: "/api/v1/takes/{take}/media", Tags: tags,
 		Summary:     "Download a take's video",
 		Description: "Members with read. Supports Range requests, so players can seek.",
-		Responses: map[string]*huma.Response{"200": {Description: "The video", Content: map[string]*huma.MediaType{
-			"video/mp4": {Schema: &huma.Schema{Type: "string", Format: "binary"}}}}},
+		Responses: map[string]*huma.Response{
+			"200": {Description: "The video", Content: map[string]*huma.MediaType{
+				"video/mp4": {Schema: &huma.Schema{Type: "string", Format: "binary"}}}},
+			"206": {Description: "The part of the video the Range header asked for", Content: map[string]*huma.MediaType{
+				"video/mp4": {Schema: &huma.Schema{Type: "string", Format: "binary"}}}},
+			"416": {Description: "The Range lies outside the video", Content: map[string]*huma.MediaType{
+				"application/problem+json": {Schema: &huma.Schema{Ref: "#/components/schemas/Problem"}}}},
+		},
 	}, errsRead, func(ctx context.Context, in *TakePath) (*huma.StreamResponse, error) {
 		t, err := s.Takes.Take(ctx, in.Take)
 		if err != nil {
@@ -70,7 +77,34 @@ func (s *Server) registerTakes() {
 			w.Header().Set("Content-Type", t.MediaType)
 			w.Header().Set("Content-Disposition", `attachment; filename="`+t.ID+`.mp4"`)
 			w.Header().Set("Cache-Control", "private, max-age=3600")
-			http.ServeContent(w, r, "", fi.ModTime(), io.ReadSeeker(f))
+			http.ServeContent(&rangeRefusal{ResponseWriter: w, r: r, size: fi.Size()}, r, "", fi.ModTime(), io.ReadSeeker(f))
 		}}, nil
 	})
+}
+
+// rangeRefusal turns http.ServeContent's plain-text refusal of a Range
+// outside the file into a problem, like every other error of the API.
+type rangeRefusal struct {
+	http.ResponseWriter
+	r        *http.Request
+	size     int64
+	replaced bool
+}
+
+func (w *rangeRefusal) WriteHeader(status int) {
+	if status != http.StatusRequestedRangeNotSatisfiable {
+		w.ResponseWriter.WriteHeader(status)
+		return
+	}
+	w.replaced = true
+	w.Header().Del("X-Content-Type-Options")
+	writeProblem(w.ResponseWriter, w.r, newProblem(status, slate.EINVALID,
+		fmt.Sprintf("range %q is not within the take's %d bytes", w.r.Header.Get("Range"), w.size)))
+}
+
+func (w *rangeRefusal) Write(b []byte) (int, error) {
+	if w.replaced {
+		return len(b), nil // ServeContent's plain-text message
+	}
+	return w.ResponseWriter.Write(b)
 }

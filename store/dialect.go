@@ -115,7 +115,10 @@ func (postgresDialect) goose() goose.Dialect { return goose.DialectPostgres }
 // Several servers may start at once against one database; a session lock
 // lets exactly one of them migrate.
 func (postgresDialect) gooseOptions() []goose.ProviderOption {
-	l, err := lock.NewPostgresSessionLocker()
+	// Retry every second (goose's default is five) for up to five minutes:
+	// the lock is per database, so servers, or tests in separate schemas of
+	// one database, starting together wait their turn briefly.
+	l, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
 	if err != nil {
 		return nil
 	}

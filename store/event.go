@@ -32,7 +32,11 @@ func (tx *Tx) event(ctx context.Context, orgID, projectID, kind, dedupeKey strin
 }
 
 // Events lists an organisation's events after the event id after (all when
-// empty), oldest first.
+// empty), oldest first. Events of a project the member may not see are left
+// out here, in the query, so a feed never has to filter what it was handed:
+// owners see everything; others see events of no project, of unrestricted
+// projects, and of restricted projects they are named on. Events of a
+// deleted project stay hidden from all but owners.
 func (s *DB) Events(ctx context.Context, orgID, after string, limit int) ([]*slate.Event, error) {
 	limit, err := pageLimit(limit)
 	if err != nil {
@@ -40,20 +44,19 @@ func (s *DB) Events(ctx context.Context, orgID, after string, limit int) ([]*sla
 	}
 	out := []*slate.Event{}
 	err = s.withReadTx(ctx, func(tx *Tx) error {
-		if _, _, err := tx.requireOrg(ctx, orgID, slate.PermRead); err != nil {
+		u, perms, err := tx.requireOrg(ctx, orgID, slate.PermRead)
+		if err != nil {
 			return err
 		}
-		events, err := queryAll(ctx, tx, `SELECT id, org_id, kind, payload, at FROM events
-			WHERE org_id = $1 AND id > $2 ORDER BY id LIMIT $3`, func(r scanner) (*slate.Event, error) {
-			e := &slate.Event{}
-			var payload string
-			var at int64
-			if err := r.Scan(&e.ID, &e.OrgID, &e.Kind, &payload, &at); err != nil {
-				return nil, err
-			}
-			e.At = fromMS(at)
-			return e, json.Unmarshal([]byte(payload), &e.Payload)
-		}, orgID, after, limit)
+		q := `SELECT ` + eventColumns + ` FROM events e WHERE e.org_id = $1 AND e.id > $2`
+		args := []any{orgID, after, limit}
+		if !perms.Has(slate.PermOwner) {
+			q += ` AND (e.project_id IS NULL OR EXISTS (SELECT 1 FROM projects p WHERE p.id = e.project_id
+				AND (NOT p.restricted OR EXISTS (SELECT 1 FROM project_members pm
+					WHERE pm.project_id = p.id AND pm.user_id = $4))))`
+			args = append(args, u.ID)
+		}
+		events, err := queryAll(ctx, tx, q+` ORDER BY e.id LIMIT $3`, scanEvent, args...)
 		out = append(out, events...)
 		return err
 	})

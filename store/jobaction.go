@@ -73,6 +73,9 @@ func (s *DB) JobAction(ctx context.Context, jobID string, a slate.JobAction) (*s
 			_, err := queue.Next(j.State, eventOf(a, perms))
 			return err
 		}
+		if chargedRetry(j, eventOf(a, perms)) {
+			return slate.Errorf(slate.ECONFLICT, "job %s was charged %d for work stopped midway: submit the shot again to render it anew", j.ID, j.CostCharged)
+		}
 		_, err = tx.act(ctx, p, perms, []*jobRow{j}, a)
 		return err
 	})
@@ -117,6 +120,16 @@ func (tx *Tx) top(ctx context.Context, j *jobRow) error {
 		return err
 	}
 	return tx.jobEvent(ctx, j)
+}
+
+// chargedRetry reports a retry of a job cancelled midway whose engine billed
+// the partial work. Fix: such a job already has its one charge (keyed
+// "charge:{job}"), so a retried render could never be charged: its Finish
+// failed on the duplicate ledger key and the job was stuck running until
+// its lease lapsed, three times over. It is refused (skipped in batches);
+// rendering the shot again is a new submission.
+func chargedRetry(j *jobRow, ev queue.Event) bool {
+	return (ev == queue.Retry || ev == queue.Resubmit) && j.CostCharged > 0
 }
 
 // eventOf is the event an action is for a member with perms: a retry by
@@ -203,7 +216,7 @@ func (tx *Tx) act(ctx context.Context, p *slate.Project, perms slate.Permissions
 	out := &slate.ActionResult{Changed: []*slate.Job{}}
 	var eligible []*jobRow
 	for _, j := range jobs {
-		if queue.Allowed(j.State, ev) {
+		if queue.Allowed(j.State, ev) && !chargedRetry(j, ev) {
 			eligible = append(eligible, j)
 		} else {
 			out.Skipped++
@@ -211,6 +224,17 @@ func (tx *Tx) act(ctx context.Context, p *slate.Project, perms slate.Permissions
 	}
 	if len(eligible) == 0 {
 		return out, nil
+	}
+	if ev == queue.Approve || ev == queue.Retry || ev == queue.Resubmit {
+		// Approving and retrying decide to render anew, as submitting does,
+		// so a lock refuses them too; jobs already queued still render.
+		shots := make([]*slate.Shot, len(eligible))
+		for i, j := range eligible {
+			shots[i] = &slate.Shot{ID: j.ShotID}
+		}
+		if err := tx.refuseLockedShots(ctx, p.ID, shots); err != nil {
+			return nil, err
+		}
 	}
 	if ev == queue.Retry || ev == queue.Resubmit {
 		for _, j := range eligible {
@@ -239,6 +263,15 @@ func (tx *Tx) act(ctx context.Context, p *slate.Project, perms slate.Permissions
 		}
 		for _, m := range members {
 			if _, err := tx.holdJobs(ctx, b, p, m, "", groups[m], false, ev == queue.Approve); err != nil {
+				// Fix: a retry that would cross a project budget or the
+				// retrier's limit waits for approval, as a submission does;
+				// it used to answer approval_required while the job stayed
+				// failed, with nothing anyone could approve. A retry has a
+				// single group (the retrier), so no hold was placed yet.
+				if ev == queue.Retry && slate.ErrorCode(err) == slate.EAPPROVAL {
+					ev = queue.Resubmit
+					break
+				}
 				return nil, err
 			}
 		}
@@ -254,4 +287,34 @@ func (tx *Tx) act(ctx context.Context, p *slate.Project, perms slate.Permissions
 		out.Changed = append(out.Changed, &j.Job)
 	}
 	return out, tx.saveLanes(ctx, l)
+}
+
+// jobsUnder selects the unfinished jobs of the shots under an element.
+var jobsUnder = map[slate.ElementKind]string{
+	slate.KindShot:    `shot_id = $1`,
+	slate.KindScene:   `scene_id = $1`,
+	slate.KindAct:     `scene_id IN (SELECT id FROM scenes WHERE act_id = $1)`,
+	slate.KindProject: `project_id = $1`,
+}
+
+// cancelJobsOf cancels the unfinished jobs of shots about to be deleted, so
+// their holds are released rather than stranded: waiting jobs end at once,
+// running ones are asked to stop (their worker's report then finds the
+// shot gone and ends them cancelled).
+func (tx *Tx) cancelJobsOf(ctx context.Context, kind slate.ElementKind, id string) error {
+	jobs, err := queryAll(ctx, tx, `SELECT `+jobColumns+` FROM jobs WHERE `+jobsUnder[kind]+`
+		AND state NOT IN ('succeeded', 'failed', 'canceled', 'cancel_requested') ORDER BY id`+tx.db.dialect.forUpdate(), scanJob, id)
+	if err != nil {
+		return err
+	}
+	l := lanes{}
+	for _, j := range jobs {
+		if j.State != slate.JobRunning {
+			j.Error = &slate.JobError{Code: slate.JobErrDeleted, Message: "its " + string(kind) + " was deleted"}
+		}
+		if err := tx.move(ctx, j, queue.Cancel, l); err != nil {
+			return err
+		}
+	}
+	return tx.saveLanes(ctx, l)
 }

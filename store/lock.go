@@ -135,7 +135,8 @@ func (tx *Tx) lockElement(ctx context.Context, orgID, projectID string, el slate
 	if err := tx.audit(ctx, orgID, projectID, by.ID, "lock", &el, reason); err != nil {
 		return nil, err
 	}
-	return &slate.Lock{Element: el, By: by.ID, ByName: by.Name, At: tx.now, Reason: reason}, nil
+	l := &slate.Lock{Element: el, By: by.ID, ByName: by.Name, At: tx.now, Reason: reason}
+	return l, tx.event(ctx, orgID, projectID, eventLock, "", slate.LockEvent{Element: el, Lock: l, Locked: true})
 }
 
 // unlockElement lifts el's own lock if it has one, with an audit entry, and
@@ -150,7 +151,10 @@ func (tx *Tx) unlockElement(ctx context.Context, orgID, projectID string, el sla
 	if n, err := affected(res, err); n == 0 || err != nil {
 		return false, err
 	}
-	return true, tx.audit(ctx, orgID, projectID, actorID, "unlock", &el, "")
+	if err := tx.audit(ctx, orgID, projectID, actorID, "unlock", &el, ""); err != nil {
+		return false, err
+	}
+	return true, tx.event(ctx, orgID, projectID, eventLock, "", slate.LockEvent{Element: el})
 }
 
 func affected(res sql.Result, err error) (int64, error) {

@@ -160,6 +160,9 @@ func (s *DB) deleteElement(ctx context.Context, el slate.ElementRef) error {
 		if err := tx.refuseLockedUnder(ctx, c.lv, c.el.ID); err != nil {
 			return err
 		}
+		if err := tx.cancelJobsOf(ctx, c.lv.kind, c.el.ID); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM `+c.lv.table+` WHERE id = $1`, c.el.ID); err != nil {
 			return err
 		}

@@ -141,6 +141,9 @@ func (s *DB) DeleteProject(ctx context.Context, projectID string) error {
 		if err := tx.refuseLockedIn(ctx, projectID); err != nil {
 			return err
 		}
+		if err := tx.cancelJobsOf(ctx, slate.KindProject, projectID); err != nil {
+			return err
+		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM projects WHERE id = $1`, projectID); err != nil {
 			return err
 		}

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 
 	"slate"
 	"slate/queue"
@@ -65,6 +67,20 @@ func (s *DB) Submit(ctx context.Context, projectID string, in slate.BatchInput) 
 				return err
 			}
 		} else {
+			// Fix: work that waits for approval must still be work the plan
+			// allows; without this a run_ai member's 4k batch on a plan
+			// without 4k waited for an approval that could only fail.
+			b, err := s.readBalance(ctx, tx, p.OrgID)
+			if err != nil {
+				return err
+			}
+			tiers := make([]slate.HoldItem, len(jobs))
+			for i, j := range jobs {
+				tiers[i] = slate.HoldItem{Purpose: slate.Purpose{Tier: j.Tier}}
+			}
+			if err := s.allowTiers(b.plan, tiers); err != nil {
+				return err
+			}
 			queued = nil
 		}
 		if len(queued) == 0 || len(queued) == len(jobs) {
@@ -135,6 +151,14 @@ func (tx *Tx) batchLines(ctx context.Context, p *slate.Project, in slate.BatchIn
 		}
 		if q.ProjectID != p.ID {
 			return nil, slate.NotFound("quote", in.QuoteID)
+		}
+		var batchID string
+		err = tx.QueryRowContext(ctx, `SELECT id FROM batches WHERE quote_id = $1`, q.ID).Scan(&batchID)
+		if err == nil {
+			return nil, slate.Errorf(slate.ECONFLICT, "quote %s was already submitted as batch %s: estimate again for another batch", q.ID, batchID)
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
 		}
 		if !tx.now.Before(q.ExpiresAt) {
 			return nil, slate.Errorf(slate.EEXPIRED, "quote %s expired at %s: estimate again", q.ID, q.ExpiresAt.Format("15:04:05 MST"))

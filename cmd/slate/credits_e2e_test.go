@@ -43,9 +43,13 @@ func TestCLICredits(t *testing.T) {
 	if q.Total != 16+10 || len(q.Lines) != 2 || q.BalanceAfter != 33_000-26 || q.Draw.Monthly != 26 || q.ID == "" {
 		t.Errorf("estimate at high = %+v, want 26 credits drawn from monthly", q)
 	}
-	ada.json(&q, "estimate", "--scene", scene, "--engine", "veo-3.1", "--tier", "high")
-	if q.Total != 8*4*4+80 || q.Engine != "veo-3.1" {
-		t.Errorf("estimate of the current project's scene = %+v, want veo-3.1 at high", q)
+	ada.json(&q, "estimate", "--scene", scene, "--engine", "preview", "--tier", "standard")
+	if q.Total != 4*2+5 || q.Engine != "preview" {
+		t.Errorf("estimate of the current project's scene = %+v, want preview at standard", q)
+	}
+	// A hosted engine this server has not configured is refused, not quoted.
+	if r := ada.run("estimate", "--scene", scene, "--engine", "veo-3.1"); r.code != 1 || !strings.Contains(r.stderr, "not configured") {
+		t.Errorf("estimate on an unconfigured engine: exit %d, stderr %q; want 1 and not configured", r.code, r.stderr)
 	}
 
 	// No packs on standard: the refusal names the plan.

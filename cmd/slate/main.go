@@ -88,6 +88,8 @@ func (a *app) rootCommand() *cobra.Command {
 	root.AddCommand(a.tagCommands()...)
 	root.AddCommand(a.selectionCommands()...)
 	root.AddCommand(a.creditCommands()...)
+	root.AddCommand(a.queueCommands()...)
+	root.AddCommand(a.webhookCommands()...)
 	strictArgs(root)
 	return root
 }

@@ -14,6 +14,8 @@ CREATE TABLE batches (
     submitted_by TEXT NOT NULL,
     created_at   BIGINT NOT NULL
 );
+-- A quote is submitted once: its prices were for one batch.
+CREATE UNIQUE INDEX batches_quote ON batches (quote_id) WHERE quote_id IS NOT NULL;
 
 CREATE TABLE jobs (
     id            TEXT PRIMARY KEY,

@@ -218,7 +218,9 @@ func TestCreditsAlertsFireOncePerPeriod(t *testing.T) {
 			}
 			var out []string
 			for _, e := range evs {
-				out = append(out, e.Payload["key"].(string))
+				if e.Kind == slate.EventAlert {
+					out = append(out, e.Payload["key"].(string))
+				}
 			}
 			return out
 		}

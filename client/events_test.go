@@ -1,0 +1,234 @@
+package client_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"slate"
+	"slate/api"
+	"slate/client"
+	"slate/events"
+	"slate/store/storetest"
+)
+
+// feedServer is the API with a running event broker, and an owner's client
+// with an org and a tree to lock.
+type feedServer struct {
+	srv    *httptest.Server
+	broker *events.Broker
+	c      *client.Client
+	org    string
+	act    slate.ElementRef
+	scene  slate.ElementRef
+}
+
+func serveFeed(t *testing.T, env *storetest.Env) *feedServer {
+	t.Helper()
+	b := events.Start(env.DB, events.Options{Clock: env.Clock, Poll: 10 * time.Millisecond,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	srv := httptest.NewServer((&api.Server{
+		Users: env.DB, Orgs: env.DB, Projects: env.DB, Tree: env.DB, Keys: env.DB,
+		Credits: env.DB, Catalog: env.DB.Catalog, Webhooks: env.DB, Events: b,
+		Clock: env.Clock, Ready: env.DB.Ping, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+	}).Handler())
+	t.Cleanup(srv.Close)
+	t.Cleanup(b.Stop) // first: it ends the streams Close waits for
+	ctx := context.Background()
+	s, err := client.New(srv.URL, "").Signup(ctx, slate.Signup{Email: "ada@example.test", Password: "correct horse battery", Name: "Ada"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := client.New(srv.URL, s.Token)
+	org, err := c.CreateOrg(ctx, slate.OrgInput{Name: "Films", Plan: "business"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := c.CreateProject(ctx, org.ID, slate.ProjectInput{Title: "Lighthouse"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	act, err := c.CreateAct(ctx, p.ID, slate.ActInput{Name: "One"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := c.CreateScene(ctx, act.ID, slate.SceneInput{Name: "Cliff"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &feedServer{srv: srv, broker: b, c: c, org: org.ID,
+		act: slate.ElementRef{Kind: slate.KindAct, ID: act.ID}, scene: slate.ElementRef{Kind: slate.KindScene, ID: sc.ID}}
+}
+
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestEventsReconnect: a dropped feed comes back with Last-Event-ID and
+// neither loses nor repeats an event.
+func TestEventsReconnect(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		fs := serveFeed(t, env)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		// Changes go on connections of their own, which the cut below
+		// cannot leave dead in a pool.
+		writer := *fs.c
+		writer.HTTP = &http.Client{Transport: &http.Transport{DisableKeepAlives: true}}
+		got := make(chan slate.Event, 10)
+		done := make(chan error, 1)
+		go func() {
+			done <- fs.c.Events(ctx, fs.org, "", func(e slate.Event) error {
+				if e.Kind == slate.EventLock {
+					got <- e
+				}
+				return nil
+			})
+		}()
+		next := func() slate.Event {
+			t.Helper()
+			select {
+			case e := <-got:
+				return e
+			case <-time.After(15 * time.Second):
+				t.Fatal("no event within 15s")
+			}
+			return slate.Event{}
+		}
+		waitFor(t, "the feed", func() bool { return fs.broker.Subscribers() == 1 })
+		if _, err := writer.Lock(ctx, fs.act, "picture lock"); err != nil {
+			t.Fatal(err)
+		}
+		first := next()
+		fs.srv.CloseClientConnections()
+		waitFor(t, "the feed to drop", func() bool { return fs.broker.Subscribers() == 0 })
+		// While it is away, a change: the reconnected feed sends it.
+		if _, err := writer.Lock(ctx, fs.scene, ""); err != nil {
+			t.Fatal(err)
+		}
+		second := next()
+		if err := writer.Unlock(ctx, fs.act); err != nil {
+			t.Fatal(err)
+		}
+		third := next()
+		if !(first.ID < second.ID && second.ID < third.ID) || second.Payload["locked"] != true || third.Payload["locked"] != false {
+			t.Fatalf("events %s %s %s", first.ID, second.ID, third.ID)
+		}
+		select {
+		case e := <-got:
+			t.Fatalf("an extra event %+v", e)
+		case <-time.After(100 * time.Millisecond):
+		}
+		cancel()
+		if err := <-done; !errors.Is(err, context.Canceled) {
+			t.Errorf("Events after cancel: %v", err)
+		}
+
+		stored, err := fs.c.StoredEvents(context.Background(), fs.org, first.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, e := range stored {
+			if e.Kind == slate.EventLock {
+				ids = append(ids, e.ID)
+			}
+		}
+		if len(ids) != 2 || ids[0] != second.ID || ids[1] != third.ID {
+			t.Errorf("stored after %s: %v", first.ID, ids)
+		}
+	})
+}
+
+func TestEventsRefused(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		fs := serveFeed(t, env)
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		for _, tc := range []struct {
+			name  string
+			c     *client.Client
+			after string
+			code  slate.Code
+		}{
+			{"no token", client.New(fs.srv.URL, ""), "", slate.EUNAUTHENTICATED},
+			{"unknown org", fs.c, "", slate.ENOTFOUND},
+			{"bad id", fs.c, "evt_nope", slate.EINVALID},
+		} {
+			org := fs.org
+			if tc.code == slate.ENOTFOUND {
+				org = "org_nope"
+			}
+			err := tc.c.Events(ctx, org, tc.after, func(slate.Event) error { return nil })
+			if slate.ErrorCode(err) != tc.code {
+				t.Errorf("%s: %v, want %s at once", tc.name, err, tc.code)
+			}
+		}
+		// fn's error ends the feed.
+		stop := errors.New("enough")
+		go func() {
+			for fs.broker.Subscribers() == 0 && ctx.Err() == nil {
+				time.Sleep(10 * time.Millisecond)
+			}
+			fs.c.Lock(ctx, fs.act, "")
+		}()
+		if err := fs.c.Events(ctx, fs.org, "", func(slate.Event) error { return stop }); !errors.Is(err, stop) {
+			t.Errorf("Events with a failing fn: %v", err)
+		}
+	})
+}
+
+func TestWebhooks(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		fs := serveFeed(t, env)
+		ctx := context.Background()
+		w, err := fs.c.CreateWebhook(ctx, fs.org, slate.WebhookInput{URL: "http://127.0.0.1:9/hook", Kinds: []string{"lock"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w.Secret == "" || w.URL != "http://127.0.0.1:9/hook" {
+			t.Fatalf("created %+v", w)
+		}
+		_, err = fs.c.CreateWebhook(ctx, fs.org, slate.WebhookInput{URL: "ftp://example.test/"})
+		var ce *client.Error
+		if !errors.As(err, &ce) || ce.Status != 400 || ce.Field != "url" {
+			t.Fatalf("ftp url: %v", err)
+		}
+		ws, err := fs.c.ListWebhooks(ctx, fs.org)
+		if err != nil || len(ws) != 1 || ws[0].ID != w.ID || ws[0].Secret != "" {
+			t.Fatalf("list %+v, %v", ws, err)
+		}
+		env.Clock.Advance(time.Second)
+		if _, err := fs.c.Lock(ctx, fs.act, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := env.DB.EnqueueDeliveries(ctx); err != nil {
+			t.Fatal(err)
+		}
+		p, err := fs.c.WebhookDeliveries(ctx, fs.org, w.ID, slate.PageRequest{Limit: 10})
+		if err != nil || len(p.Items) != 1 || p.Items[0].Status != slate.DeliveryPending || p.Items[0].Kind != "lock" {
+			t.Fatalf("deliveries %+v, %v", p, err)
+		}
+		if err := fs.c.DeleteWebhook(ctx, fs.org, w.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := fs.c.DeleteWebhook(ctx, fs.org, w.ID); slate.ErrorCode(err) != slate.ENOTFOUND {
+			t.Fatalf("second delete: %v", err)
+		}
+	})
+}

@@ -1,0 +1,128 @@
+package main_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"slate"
+)
+
+// TestCLIWebhooksAndEvents: a webhook added from the command line receives
+// a signed delivery from `slate serve`'s deliverer, its deliveries show it,
+// and `slate events` prints the feed.
+func TestCLIWebhooksAndEvents(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	var got []*http.Request
+	var bodies [][]byte
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		got, bodies = append(got, r), append(bodies, b)
+		mu.Unlock()
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer rcv.Close()
+
+	dir := t.TempDir()
+	srv := startServer(t, dir)
+	ada := newCLI(t, "ada")
+	ada.ok("signup", "--server", srv.URL, "--email", "ada@example.test", "--password", "correct horse battery", "--name", "Ada")
+	ada.id("org", "create", "Harbour Films", "--plan", "standard")
+	ada.id("project", "create", "The Lighthouse")
+	act := ada.id("act", "add", "Arrival")
+
+	var w slate.Webhook
+	ada.json(&w, "webhooks", "add", rcv.URL+"/slate", "--kinds", "lock")
+	if w.Secret == "" || strings.Join(w.Kinds, ",") != "lock" {
+		t.Fatalf("webhooks add answered %+v", w)
+	}
+	mustContain(t, "webhooks list", ada.ok("webhooks", "list"), w.ID, rcv.URL+"/slate", "lock")
+	if r := ada.run("webhooks", "add", "ftp://example.test/in"); r.code != 1 || !strings.Contains(r.stderr, "field: url") {
+		t.Errorf("an ftp webhook: exit %d, stderr %q", r.code, r.stderr)
+	}
+
+	ada.ok("lock", "act", act, "--reason", "picture lock")
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		mu.Lock()
+		n := len(got)
+		mu.Unlock()
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no delivery within 20s")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	mu.Lock()
+	r, body := got[0], bodies[0]
+	mu.Unlock()
+	if err := slate.VerifyWebhook(w.Secret, r.Header.Get("Slate-Signature"), body, time.Now(), time.Minute); err != nil {
+		t.Errorf("signature: %v", err)
+	}
+	var e slate.Event
+	if err := json.Unmarshal(body, &e); err != nil || e.Kind != "lock" || r.Header.Get("Slate-Event") != "lock" {
+		t.Errorf("delivered %s (%v) with headers %v", body, err, r.Header)
+	}
+	for {
+		out := ada.ok("webhooks", "deliveries", w.ID)
+		if strings.Contains(out, "delivered") {
+			mustContain(t, "deliveries", out, e.ID, "lock", "204")
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("delivery not shown as delivered:\n%s", out)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	mustContain(t, "events", ada.ok("events", "--no-follow", "--kinds", "lock"), "lock", "act "+act+` "Arrival" locked by Ada: picture lock`)
+	ada.ok("unlock", "act", act)
+	unlocked := 0
+	for _, l := range strings.Split(strings.TrimSpace(ada.ok("events", "--no-follow", "--after", e.ID, "--json")), "\n") {
+		var ev slate.Event
+		if err := json.Unmarshal([]byte(l), &ev); err != nil || ev.ID <= e.ID {
+			t.Errorf("events --after %s --json line %q (%v)", e.ID, l, err)
+		}
+		if ev.Kind == "lock" && ev.Payload["locked"] == false {
+			unlocked++
+		}
+	}
+	if unlocked != 1 {
+		t.Errorf("events after the lock show %d unlocks, want 1", unlocked)
+	}
+
+	ada.ok("webhooks", "rm", w.ID)
+	if out := ada.ok("webhooks", "list"); strings.Contains(out, w.ID) {
+		t.Errorf("webhook still listed after rm:\n%s", out)
+	}
+
+	// An open event stream does not hold up a graceful stop.
+	var cfg struct{ Token, Org string }
+	raw, err := os.ReadFile(ada.config)
+	if err != nil || json.Unmarshal(raw, &cfg) != nil {
+		t.Fatalf("config: %v %s", err, raw)
+	}
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/v1/orgs/"+cfg.Org+"/events", nil)
+	req.Header.Set("Authorization", "Bearer "+cfg.Token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("open stream: %v %v", err, res)
+	}
+	defer res.Body.Close()
+	start := time.Now()
+	srv.stop(t)
+	t.Logf("stopped in %s with a stream open", time.Since(start))
+	if d := time.Since(start); d > 10*time.Second {
+		t.Errorf("stopping with an open stream took %s", d)
+	}
+}
