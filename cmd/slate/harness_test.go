@@ -7,11 +7,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"syscall"
@@ -97,23 +97,16 @@ func (s *syncBuffer) String() string {
 	return s.b.String()
 }
 
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
+// listening finds the URL serve prints once it listens.
+var listening = regexp.MustCompile(`Slate is listening on (http://\S+)`)
 
-// startServer runs `slate serve` on a fresh port with data in dir and waits
-// until /healthz answers 200.
+// startServer runs `slate serve` on a port the kernel picks (so parallel
+// tests never race for one) with data in dir, reads the URL it prints and
+// waits until /healthz answers 200.
 func startServer(t *testing.T, dir string, extra ...string) *server {
 	t.Helper()
-	addr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	args := append([]string{"serve", "--addr", addr, "--db", "sqlite:" + filepath.Join(dir, "slate.db"), "--data", dir}, extra...)
-	s := &server{URL: "http://" + addr, stdout: &syncBuffer{}, stderr: &syncBuffer{}, exited: make(chan error, 1)}
+	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", "sqlite:" + filepath.Join(dir, "slate.db"), "--data", dir}, extra...)
+	s := &server{stdout: &syncBuffer{}, stderr: &syncBuffer{}, exited: make(chan error, 1)}
 	s.cmd = exec.Command(binary(t), args...)
 	s.cmd.Env = cleanEnv(dir)
 	s.cmd.Stdout, s.cmd.Stderr = s.stdout, s.stderr
@@ -133,22 +126,22 @@ func startServer(t *testing.T, dir string, extra ...string) *server {
 			t.Fatalf("slate serve exited early: %v\nstdout:\n%s\nstderr:\n%s", err, s.stdout, s.stderr)
 		default:
 		}
-		resp, err := http.Get(s.URL + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				break
+		var err error
+		if m := listening.FindStringSubmatch(s.stdout.String()); m != nil {
+			s.URL = m[1]
+			var resp *http.Response
+			if resp, err = http.Get(s.URL + "/healthz"); err == nil {
+				resp.Body.Close()
+				if resp.StatusCode == http.StatusOK {
+					return s
+				}
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("slate serve not healthy after 30s (last: %v)\nstderr:\n%s", err, s.stderr)
+			t.Fatalf("slate serve not healthy after 30s (last: %v)\nstdout:\n%s\nstderr:\n%s", err, s.stdout, s.stderr)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	if !strings.Contains(s.stdout.String(), s.URL) {
-		t.Errorf("serve did not print its URL %s; stdout:\n%s", s.URL, s.stdout)
-	}
-	return s
 }
 
 // stop sends SIGTERM and expects a graceful exit with status 0.
