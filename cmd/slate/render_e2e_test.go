@@ -121,6 +121,48 @@ func TestCLIRender(t *testing.T) {
 		t.Errorf("credits %+v → %+v, want exactly the quoted %d spent and nothing held", before, after, total)
 	}
 
+	// The event stream, read as an SSE client from its start, tells the
+	// same story in order: ids only grow, every job goes queued → running
+	// → succeeded with its progress never going back, and the last balance
+	// is the one the credits command shows.
+	stream := c.ok("events", "--no-follow", "--json")
+	var lastID string
+	var lastBalance *slate.Credits
+	seen := map[string][]slate.JobState{}
+	progress := map[string]int{}
+	for _, line := range strings.Split(strings.TrimSpace(stream), "\n") {
+		var e slate.Event
+		decodeJSON(t, line, &e)
+		if e.ID <= lastID {
+			t.Fatalf("event %s after %s: the stream is out of order", e.ID, lastID)
+		}
+		lastID = e.ID
+		body, _ := json.Marshal(e.Payload)
+		switch e.Kind {
+		case slate.EventJob:
+			var j slate.Job
+			decodeJSON(t, string(body), &j)
+			if st := seen[j.ID]; len(st) == 0 || st[len(st)-1] != j.State {
+				seen[j.ID] = append(st, j.State)
+			}
+			if j.Progress < progress[j.ID] && j.State == slate.JobRunning {
+				t.Errorf("job %s progress went back from %d to %d", j.ID, progress[j.ID], j.Progress)
+			}
+			progress[j.ID] = j.Progress
+		case slate.EventBalance:
+			lastBalance = &slate.Credits{}
+			decodeJSON(t, string(body), lastBalance)
+		}
+	}
+	for _, j := range b.Items {
+		if got := fmt.Sprint(seen[j.ID]); got != "[queued running succeeded]" {
+			t.Errorf("job %s went %s on the stream, want [queued running succeeded]", j.ID, got)
+		}
+	}
+	if lastBalance == nil || lastBalance.Available != after.Available || lastBalance.Held != 0 {
+		t.Errorf("last balance event %+v, want available %d and nothing held", lastBalance, after.Available)
+	}
+
 	// Work that does not fit shows the shortfall and what would fix it,
 	// and submits nothing: four minutes at high on the free plan's 800.
 	tiny := c.id("org", "create", "Tiny Films", "--plan", "free")
