@@ -102,6 +102,42 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	return nil
 }
 
+// openStream sends a GET for a long answer (a feed, a file) and returns the
+// response once its status is 200. Such a request is bounded by ctx, not by
+// the client's timeout, which is for whole ordinary requests. extra headers
+// are set as given.
+func (c *Client) openStream(ctx context.Context, path, accept string, extra http.Header) (*http.Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.BaseURL+path, nil)
+	if err != nil {
+		return nil, fmt.Errorf("client: %w", err)
+	}
+	req.Header.Set("Accept", accept+", application/problem+json")
+	for k, v := range extra {
+		req.Header[k] = v
+	}
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	if c.UserAgent != "" {
+		req.Header.Set("User-Agent", c.UserAgent)
+	}
+	hc := http.Client{}
+	if c.HTTP != nil {
+		hc = *c.HTTP
+	}
+	hc.Timeout = 0
+	resp, err := hc.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("client: GET %s: %w", path, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		return nil, decodeError(resp, data)
+	}
+	return resp, nil
+}
+
 // send is do for calls that answer one value: nil with the error, so a
 // failed call never hands back a half-filled value.
 func send[T any](ctx context.Context, c *Client, method, path string, in any) (*T, error) {

@@ -95,36 +95,15 @@ func (c *Client) stream(ctx context.Context, orgID, after string, follow bool, s
 	if !follow {
 		path = withQuery(path, url.Values{"follow": {"false"}})
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.BaseURL+path, nil)
-	if err != nil {
-		return fmt.Errorf("client: %w", err)
-	}
-	req.Header.Set("Accept", "text/event-stream, application/problem+json")
+	h := http.Header{}
 	if after != "" {
-		req.Header.Set("Last-Event-ID", after)
+		h.Set("Last-Event-ID", after)
 	}
-	if c.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.Token)
-	}
-	if c.UserAgent != "" {
-		req.Header.Set("User-Agent", c.UserAgent)
-	}
-	// The client's timeout bounds whole requests, and a feed is one long
-	// request: it is bounded by ctx instead.
-	hc := http.Client{}
-	if c.HTTP != nil {
-		hc = *c.HTTP
-	}
-	hc.Timeout = 0
-	resp, err := hc.Do(req)
+	resp, err := c.openStream(ctx, path, "text/event-stream", h)
 	if err != nil {
-		return fmt.Errorf("client: events: %w", err)
+		return err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		return decodeError(resp, data)
-	}
 	return s.read(resp.Body)
 }
 

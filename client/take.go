@@ -28,31 +28,11 @@ func (c *Client) SelectTake(ctx context.Context, takeID string) (*slate.Shot, er
 // than by the client's timeout.
 func (c *Client) TakeMedia(ctx context.Context, takeID string, w io.Writer) (int64, error) {
 	path := pathf("/api/v1/takes/%s/media", takeID)
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.BaseURL+path, nil)
+	resp, err := c.openStream(ctx, path, "video/*", nil)
 	if err != nil {
-		return 0, fmt.Errorf("client: %w", err)
-	}
-	req.Header.Set("Accept", "video/*, application/problem+json")
-	if c.Token != "" {
-		req.Header.Set("Authorization", "Bearer "+c.Token)
-	}
-	if c.UserAgent != "" {
-		req.Header.Set("User-Agent", c.UserAgent)
-	}
-	hc := http.Client{}
-	if c.HTTP != nil {
-		hc = *c.HTTP
-	}
-	hc.Timeout = 0
-	resp, err := hc.Do(req)
-	if err != nil {
-		return 0, fmt.Errorf("client: GET %s: %w", path, err)
+		return 0, err
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		data, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-		return 0, decodeError(resp, data)
-	}
 	n, err := io.Copy(w, resp.Body)
 	if err != nil {
 		return n, fmt.Errorf("client: GET %s: %w", path, err)

@@ -106,19 +106,11 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		return fmt.Errorf("data directory: %w", err)
 	}
 	clk := clock.System{}
-	reg, err := o.engines()
-	if err != nil {
-		return err
-	}
-	db, err := o.open(ctx, reg.Names())
+	reg, db, dir, err := o.openRender(ctx, &o.dbOptions)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	dir, err := o.mediaDir(o.data)
-	if err != nil {
-		return err
-	}
 	log.Info("database open", "dialect", db.Dialect(), "price_book", db.Catalog().PriceBook.Version)
 
 	var seeded *demo.Result

@@ -80,11 +80,25 @@ func (o *renderOptions) engines() (*engine.Registry, error) {
 	return engine.NewRegistry(engines...), nil
 }
 
-func (o *renderOptions) mediaDir(data string) (*media.Dir, error) {
-	if o.media == "" {
-		o.media = filepath.Join(data, "media")
+// openRender builds the engines, opens the database enabling them, and the
+// media directory: what every process that renders or serves needs.
+func (o *renderOptions) openRender(ctx context.Context, dbo *dbOptions) (*engine.Registry, *store.DB, *media.Dir, error) {
+	reg, err := o.engines()
+	if err != nil {
+		return nil, nil, nil, err
 	}
-	return media.NewDir(o.media)
+	if o.media == "" {
+		o.media = filepath.Join(dbo.data, "media")
+	}
+	dir, err := media.NewDir(o.media)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	db, err := dbo.open(ctx, reg.Names())
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return reg, db, dir, nil
 }
 
 // startWorkers runs the in-process worker and the lease reaper until ctx
@@ -153,19 +167,11 @@ func (a *app) work(ctx context.Context, o workerOptions) error {
 	if o.workers <= 0 {
 		return usagef("--workers must be at least 1")
 	}
-	reg, err := o.engines()
-	if err != nil {
-		return err
-	}
-	db, err := o.open(ctx, reg.Names())
+	reg, db, dir, err := o.openRender(ctx, &o.dbOptions)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	dir, err := o.mediaDir(o.data)
-	if err != nil {
-		return err
-	}
 	id := worker.NewID()
 	log.Info("worker started", "worker", id, "dialect", db.Dialect(), "engines", reg.Names(), "slots", o.workers, "media", dir.Root())
 	fmt.Fprintf(a.stdout, "Slate worker %s rendering %v with %d slot(s)\n", id, reg.Names(), o.workers)
