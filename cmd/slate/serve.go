@@ -69,8 +69,9 @@ func (o *dbOptions) open(ctx context.Context, engines []string) (*store.DB, erro
 type serveOptions struct {
 	dbOptions
 	renderOptions
-	addr string
-	demo bool
+	addr    string
+	demo    bool
+	history time.Duration
 }
 
 func (a *app) serveCommand() *cobra.Command {
@@ -87,6 +88,7 @@ func (a *app) serveCommand() *cobra.Command {
 	fs.StringVar(&o.addr, "addr", envOr("SLATE_ADDR", "127.0.0.1:8080"), "HOST:PORT to listen on (env SLATE_ADDR)")
 	dbFlags(fs, &o.dbOptions)
 	renderFlags(fs, &o.renderOptions, 2)
+	fs.DurationVar(&o.history, "history", store.DefaultHistory, "how long finished jobs, events and webhook deliveries are kept")
 	fs.BoolVar(&o.demo, "demo", false, "seed a demo organisation and project, and print its login")
 	return cmd
 }
@@ -134,6 +136,12 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		closePeriods(bg, db, log, closeEvery)
 	}()
 	defer func() { stopBg(); <-closerDone }()
+	prunerDone := make(chan struct{})
+	go func() {
+		defer close(prunerDone)
+		pruneHistory(bg, db, log, o.history)
+	}()
+	defer func() { stopBg(); <-prunerDone }()
 	// Live feeds and webhook deliveries stop before the database closes
 	// too. The broker also stops as shutdown begins, which ends the open
 	// event streams that would otherwise hold Shutdown up.
@@ -207,6 +215,33 @@ func closePeriods(ctx context.Context, db *store.DB, log *slog.Logger, every tim
 			log.Error("close periods", "err", err, "closed", n)
 		case n > 0:
 			log.Info("periods closed", "organisations", n)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// pruneEvery is how often the server deletes history past its keeping.
+const pruneEvery = time.Hour
+
+// pruneHistory deletes finished jobs, events and deliveries older than keep,
+// at start and then hourly, until ctx ends.
+func pruneHistory(ctx context.Context, db *store.DB, log *slog.Logger, keep time.Duration) {
+	if keep <= 0 {
+		return
+	}
+	t := time.NewTicker(pruneEvery)
+	defer t.Stop()
+	for {
+		jobs, events, err := db.PruneHistory(ctx, time.Now().Add(-keep))
+		switch {
+		case err != nil && ctx.Err() == nil:
+			log.Error("prune history", "err", err)
+		case jobs+events > 0:
+			log.Info("history pruned", "jobs", jobs, "events", events)
 		}
 		select {
 		case <-ctx.Done():
