@@ -22,39 +22,57 @@ func serve(t *testing.T, env *storetest.Env) (*httptest.Server, *client.Client, 
 // serveWith is serve with credits answered by credits.
 func serveWith(t *testing.T, env *storetest.Env, credits slate.CreditService) (*httptest.Server, *client.Client, *slate.Project, *slate.Shot) {
 	t.Helper()
-	srv := httptest.NewServer((&api.Server{
-		Users: env.DB, Orgs: env.DB, Projects: env.DB, Tree: env.DB, Keys: env.DB,
-		Credits: credits, Catalog: env.DB.Catalog,
-		Clock: env.Clock, Ready: env.DB.Ping,
-	}).Handler())
+	f := startAPI(t, env, &api.Server{Credits: credits})
+	sh, err := f.c.CreateShot(context.Background(), f.scene.ID, slate.ShotInput{Name: "Wide", DurationMS: 4000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f.srv, f.c, f.project, sh
+}
+
+// fixture is a running API and a signed-up owner's client with an org, a
+// project, an act and a scene.
+type fixture struct {
+	srv     *httptest.Server
+	c       *client.Client
+	org     string
+	project *slate.Project
+	act     *slate.Act
+	scene   *slate.Scene
+}
+
+// startAPI serves s over real HTTP, its core services filled in from env
+// where the test left them nil, and makes the owner's fixture.
+func startAPI(t *testing.T, env *storetest.Env, s *api.Server) *fixture {
+	t.Helper()
+	s.Users, s.Orgs, s.Projects, s.Tree, s.Keys = env.DB, env.DB, env.DB, env.DB, env.DB
+	if s.Credits == nil {
+		s.Credits = env.DB
+	}
+	s.Catalog, s.Clock, s.Ready = env.DB.Catalog, env.Clock, env.DB.Ping
+	srv := httptest.NewServer(s.Handler())
 	t.Cleanup(srv.Close)
 	ctx := context.Background()
-	s, err := client.New(srv.URL, "").Signup(ctx, slate.Signup{Email: "ada@example.test", Password: "correct horse battery", Name: "Ada"})
-	if err != nil {
-		t.Fatal(err)
+	f := &fixture{srv: srv}
+	var err error
+	step := func(what string) {
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
 	}
-	c := client.New(srv.URL, s.Token)
-	org, err := c.CreateOrg(ctx, slate.OrgInput{Name: "Films", Plan: "business"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := c.CreateProject(ctx, org.ID, slate.ProjectInput{Title: "Lighthouse"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	act, err := c.CreateAct(ctx, p.ID, slate.ActInput{Name: "One"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, err := c.CreateScene(ctx, act.ID, slate.SceneInput{Name: "Cliff"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sh, err := c.CreateShot(ctx, sc.ID, slate.ShotInput{Name: "Wide", DurationMS: 4000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return srv, c, p, sh
+	sess, err := client.New(srv.URL, "").Signup(ctx, slate.Signup{Email: "ada@example.test", Password: "correct horse battery", Name: "Ada"})
+	step("signup")
+	f.c = client.New(srv.URL, sess.Token)
+	org, err := f.c.CreateOrg(ctx, slate.OrgInput{Name: "Films", Plan: "business"})
+	step("org")
+	f.org = org.ID
+	f.project, err = f.c.CreateProject(ctx, org.ID, slate.ProjectInput{Title: "Lighthouse"})
+	step("project")
+	f.act, err = f.c.CreateAct(ctx, f.project.ID, slate.ActInput{Name: "One"})
+	step("act")
+	f.scene, err = f.c.CreateScene(ctx, f.act.ID, slate.SceneInput{Name: "Cliff"})
+	step("scene")
+	return f
 }
 
 func TestErrorsCarryTheProblem(t *testing.T) {

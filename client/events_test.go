@@ -32,37 +32,11 @@ func serveFeed(t *testing.T, env *storetest.Env) *feedServer {
 	t.Helper()
 	b := events.Start(env.DB, events.Options{Clock: env.Clock, Poll: 10 * time.Millisecond,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	srv := httptest.NewServer((&api.Server{
-		Users: env.DB, Orgs: env.DB, Projects: env.DB, Tree: env.DB, Keys: env.DB,
-		Credits: env.DB, Catalog: env.DB.Catalog, Webhooks: env.DB, Events: b,
-		Clock: env.Clock, Ready: env.DB.Ping, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
-	}).Handler())
-	t.Cleanup(srv.Close)
-	t.Cleanup(b.Stop) // first: it ends the streams Close waits for
-	ctx := context.Background()
-	s, err := client.New(srv.URL, "").Signup(ctx, slate.Signup{Email: "ada@example.test", Password: "correct horse battery", Name: "Ada"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := client.New(srv.URL, s.Token)
-	org, err := c.CreateOrg(ctx, slate.OrgInput{Name: "Films", Plan: "business"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := c.CreateProject(ctx, org.ID, slate.ProjectInput{Title: "Lighthouse"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	act, err := c.CreateAct(ctx, p.ID, slate.ActInput{Name: "One"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	sc, err := c.CreateScene(ctx, act.ID, slate.SceneInput{Name: "Cliff"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &feedServer{srv: srv, broker: b, c: c, org: org.ID,
-		act: slate.ElementRef{Kind: slate.KindAct, ID: act.ID}, scene: slate.ElementRef{Kind: slate.KindScene, ID: sc.ID}}
+	f := startAPI(t, env, &api.Server{Webhooks: env.DB, Events: b,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	t.Cleanup(b.Stop) // first: it ends the streams the server's Close waits for
+	return &feedServer{srv: f.srv, broker: b, c: f.c, org: f.org,
+		act: slate.ElementRef{Kind: slate.KindAct, ID: f.act.ID}, scene: slate.ElementRef{Kind: slate.KindScene, ID: f.scene.ID}}
 }
 
 func waitFor(t *testing.T, what string, ok func() bool) {

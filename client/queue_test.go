@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
@@ -34,19 +33,8 @@ func serveQueue(t *testing.T, env *storetest.Env) *queueServer {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { dir.Close() })
-	srv := httptest.NewServer((&api.Server{
-		Users: env.DB, Orgs: env.DB, Projects: env.DB, Tree: env.DB, Keys: env.DB,
-		Credits: env.DB, Catalog: env.DB.Catalog, Queue: env.DB, Takes: env.DB, Media: dir,
-		Clock: env.Clock, Ready: env.DB.Ping,
-	}).Handler())
-	t.Cleanup(srv.Close)
-	ctx := context.Background()
-	s := must(client.New(srv.URL, "").Signup(ctx, slate.Signup{Email: "ada@example.test", Password: "correct horse battery", Name: "Ada"}))(t)
-	c := client.New(srv.URL, s.Token)
-	org := must(c.CreateOrg(ctx, slate.OrgInput{Name: "Films", Plan: "business"}))(t)
-	p := must(c.CreateProject(ctx, org.ID, slate.ProjectInput{Title: "Lighthouse"}))(t)
-	act := must(c.CreateAct(ctx, p.ID, slate.ActInput{Name: "One"}))(t)
-	sc := must(c.CreateScene(ctx, act.ID, slate.SceneInput{Name: "Cliff"}))(t)
+	f := startAPI(t, env, &api.Server{Queue: env.DB, Takes: env.DB, Media: dir})
+	ctx, c, p, sc := context.Background(), f.c, f.project, f.scene
 	q := &queueServer{c: c, env: env, media: dir, p: p}
 	for _, in := range []slate.ShotInput{{Name: "Wide", DurationMS: 4000}, {Name: "Close", DurationMS: 2500}} {
 		q.shots = append(q.shots, must(c.CreateShot(ctx, sc.ID, in))(t))
