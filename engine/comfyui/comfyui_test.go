@@ -16,6 +16,7 @@ import (
 	"slate"
 	"slate/engine"
 	"slate/engine/comfyui"
+	"slate/engine/enginetest"
 	"slate/media"
 )
 
@@ -36,27 +37,6 @@ func newEngine(t *testing.T, baseURL string, cfg comfyui.Config) *comfyui.Engine
 		t.Fatal(err)
 	}
 	return e
-}
-
-type recorder struct {
-	mu      sync.Mutex
-	reports []engine.Progress
-}
-
-func (r *recorder) add(p engine.Progress) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.reports = append(r.reports, p)
-}
-
-func (r *recorder) percents() []int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []int
-	for _, p := range r.reports {
-		out = append(out, p.Percent)
-	}
-	return out
 }
 
 func assertEmpty(t *testing.T, dir string) {
@@ -86,8 +66,8 @@ func TestRender(t *testing.T) {
 			spec := testSpec()
 			spec.Prompt = hostile
 			dst := filepath.Join(t.TempDir(), "take.mp4")
-			var rec recorder
-			if err := e.Render(context.Background(), spec, dst, rec.add); err != nil {
+			var rec enginetest.Recorder
+			if err := e.Render(context.Background(), spec, dst, rec.Add); err != nil {
 				t.Fatal(err)
 			}
 			f.equalVideo(t, dst)
@@ -121,7 +101,7 @@ func TestRender(t *testing.T) {
 				t.Errorf("posted without client_id or prompt_id: %v", body)
 			}
 
-			got := rec.percents()
+			got := rec.Percents()
 			if len(got) == 0 || got[len(got)-1] != 100 {
 				t.Fatalf("progress %v does not end at 100", got)
 			}

@@ -16,6 +16,7 @@ import (
 
 	"slate"
 	"slate/engine"
+	"slate/engine/enginetest"
 	"slate/engine/preview"
 	"slate/media"
 )
@@ -28,25 +29,6 @@ func newEngine(t *testing.T, cfg preview.Config) (*preview.Engine, string) {
 		cfg.TempDir = t.TempDir()
 	}
 	return preview.New(cfg), cfg.TempDir
-}
-
-// recorder collects progress reports; renders call it from one goroutine
-// but the test reads it from another.
-type recorder struct {
-	mu      sync.Mutex
-	reports []engine.Progress
-}
-
-func (r *recorder) add(p engine.Progress) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.reports = append(r.reports, p)
-}
-
-func (r *recorder) all() []engine.Progress {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]engine.Progress(nil), r.reports...)
 }
 
 // assertEmpty fails if dir holds anything: a take, a partial file, a text
@@ -108,8 +90,8 @@ func TestRender(t *testing.T) {
 			e, textDir := newEngine(t, preview.Config{})
 			out := t.TempDir()
 			dst := filepath.Join(out, "take.mp4")
-			var rec recorder
-			if err := e.Render(context.Background(), tc.spec, dst, rec.add); err != nil {
+			var rec enginetest.Recorder
+			if err := e.Render(context.Background(), tc.spec, dst, rec.Add); err != nil {
 				t.Fatal(err)
 			}
 			info, err := media.Probe(context.Background(), "", dst)
@@ -132,7 +114,7 @@ func TestRender(t *testing.T) {
 			if info.VideoCodec != "h264" || info.AudioCodec != "aac" || info.AudioSampleRate != 48000 || info.AudioChannels != 2 {
 				t.Errorf("got %+v, want h264 and 48 kHz stereo aac", info)
 			}
-			reports := rec.all()
+			reports := rec.All()
 			if len(reports) == 0 || reports[len(reports)-1].Percent != 100 {
 				t.Fatalf("progress %v does not end at 100", reports)
 			}
