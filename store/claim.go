@@ -36,30 +36,9 @@ func (s *DB) Claim(ctx context.Context, req slate.ClaimRequest) (*slate.Claim, e
 	if req.Lease <= 0 {
 		req.Lease = DefaultLease
 	}
-	// Fix: a job whose shot (or project) was deleted while it waited made
-	// renderSpec fail, so every claim errored while it headed the queue,
-	// and its hold was never released. Such a job is now failed, its hold
-	// released, and the claim tried again. It is failed in a transaction
-	// of its own that locks job, hold, balance and lane in the order Finish
-	// does, not under the lane the claim holds.
-	for {
-		out, orphan, err := s.claim(ctx, req)
-		if err != nil || orphan == "" {
-			return out, err
-		}
-		if err := s.failOrphan(ctx, orphan); err != nil {
-			return nil, err
-		}
-	}
-}
-
-// claim is one try of Claim. It returns the id of a queued job whose shot
-// is gone, instead of a claim, when it meets one at the head of a lane.
-func (s *DB) claim(ctx context.Context, req slate.ClaimRequest) (*slate.Claim, string, error) {
 	var out *slate.Claim
-	var orphan string
 	err := s.withTx(ctx, func(tx *Tx) error {
-		out, orphan = nil, ""
+		out = nil
 		lanes, err := tx.readyLanes(ctx)
 		if err != nil {
 			return err
@@ -91,56 +70,12 @@ func (s *DB) claim(ctx context.Context, req slate.ClaimRequest) (*slate.Claim, s
 			if err != nil {
 				return err
 			}
-			if gone, err := tx.shotGone(ctx, j.ShotID); err != nil || gone {
-				if gone {
-					orphan = j.ID
-				}
-				return err
-			}
 			out, err = tx.claimJob(ctx, j, req)
 			return err
 		}
 		return nil
 	})
-	return out, orphan, err
-}
-
-// shotGone reports whether a job's shot no longer exists.
-func (tx *Tx) shotGone(ctx context.Context, shotID string) (bool, error) {
-	var one int
-	err := tx.QueryRowContext(ctx, `SELECT 1 FROM shots WHERE id = $1`, shotID).Scan(&one)
-	if errors.Is(err, sql.ErrNoRows) {
-		return true, nil
-	}
-	return false, err
-}
-
-// failOrphan fails a queued job whose shot was deleted, like one whose shot
-// is deleted while it renders, releasing its hold. The state machine fails
-// only running jobs, so it passes through running without counting an
-// attempt. A job someone else moved meanwhile is left alone.
-func (s *DB) failOrphan(ctx context.Context, jobID string) error {
-	return s.withTx(ctx, func(tx *Tx) error {
-		j, err := tx.lockJob(ctx, jobID)
-		if err != nil {
-			return err
-		}
-		if j.State != slate.JobQueued {
-			return nil
-		}
-		if gone, err := tx.shotGone(ctx, j.ShotID); err != nil || !gone {
-			return err
-		}
-		l := lanes{}
-		if err := tx.move(ctx, j, queue.Claim, l); err != nil {
-			return err
-		}
-		j.Error = &slate.JobError{Code: slate.JobErrEngineFailed, Message: "the shot was deleted before it rendered"}
-		if err := tx.move(ctx, j, queue.Fail, l); err != nil {
-			return err
-		}
-		return tx.saveLanes(ctx, l)
-	})
+	return out, err
 }
 
 // readyLanes reads the lanes with queued work and their plans' limits.

@@ -123,11 +123,10 @@ func (tx *Tx) top(ctx context.Context, j *jobRow) error {
 }
 
 // chargedRetry reports a retry of a job cancelled midway whose engine billed
-// the partial work. Fix: such a job already has its one charge (keyed
-// "charge:{job}"), so a retried render could never be charged: its Finish
-// failed on the duplicate ledger key and the job was stuck running until
-// its lease lapsed, three times over. It is refused (skipped in batches);
-// rendering the shot again is a new submission.
+// the partial work. Such a job already has its one charge (keyed
+// "charge:{job}"), so a retried render could never be charged: it is
+// refused (skipped in batches), and rendering the shot again is a new
+// submission.
 func chargedRetry(j *jobRow, ev queue.Event) bool {
 	return (ev == queue.Retry || ev == queue.Resubmit) && j.CostCharged > 0
 }
@@ -263,11 +262,10 @@ func (tx *Tx) act(ctx context.Context, p *slate.Project, perms slate.Permissions
 		}
 		for _, m := range members {
 			if _, err := tx.holdJobs(ctx, b, p, m, "", groups[m], false, ev == queue.Approve); err != nil {
-				// Fix: a retry that would cross a project budget or the
-				// retrier's limit waits for approval, as a submission does;
-				// it used to answer approval_required while the job stayed
-				// failed, with nothing anyone could approve. A retry has a
-				// single group (the retrier), so no hold was placed yet.
+				// A retry that would cross a project budget or the
+				// retrier's limit waits for approval, as a submission does.
+				// A retry has a single group (the retrier), so no hold was
+				// placed yet.
 				if ev == queue.Retry && slate.ErrorCode(err) == slate.EAPPROVAL {
 					ev = queue.Resubmit
 					break

@@ -53,23 +53,22 @@ func (s *DB) Submit(ctx context.Context, projectID string, in slate.BatchInput) 
 				State: slate.JobQueued, Priority: priority, Cost: l.Cost, SubmittedBy: u.ID, CreatedAt: tx.now},
 				sceneID: l.SceneID}
 		}
-		queued := jobs
+		held := 0
 		if perms.Has(slate.PermUseCredits) {
 			b, err := tx.lockBalance(ctx, p.OrgID)
 			if err != nil {
 				return err
 			}
-			queued, err = tx.holdJobs(ctx, b, p, u.ID, in.QuoteID, jobs, in.Partial, false)
-			if slate.ErrorCode(err) == slate.EAPPROVAL {
-				queued, err = nil, nil
-			}
-			if err != nil {
-				return err
+			placed, err := tx.holdJobs(ctx, b, p, u.ID, in.QuoteID, jobs, in.Partial, false)
+			if slate.ErrorCode(err) != slate.EAPPROVAL {
+				if err != nil {
+					return err
+				}
+				held = len(placed)
 			}
 		} else {
-			// Fix: work that waits for approval must still be work the plan
-			// allows; without this a run_ai member's 4k batch on a plan
-			// without 4k waited for an approval that could only fail.
+			// Work waiting for approval must still be work the plan allows,
+			// or it would wait for an approval that can only fail.
 			b, err := s.readBalance(ctx, tx, p.OrgID)
 			if err != nil {
 				return err
@@ -81,24 +80,18 @@ func (s *DB) Submit(ctx context.Context, projectID string, in slate.BatchInput) 
 			if err := s.allowTiers(b.plan, tiers); err != nil {
 				return err
 			}
-			queued = nil
 		}
-		if len(queued) == 0 || len(queued) == len(jobs) {
-			// All held, or (asking approval) none: every job is in the batch.
-			if len(queued) == 0 {
-				for _, j := range jobs {
-					j.State = slate.JobAwaitingApproval
-				}
+		switch {
+		case held == 0:
+			// Nothing held: the whole batch waits for approval.
+			for _, j := range jobs {
+				j.State = slate.JobAwaitingApproval
 			}
-		} else {
+		case held < len(jobs):
 			// Partial: the jobs that did not fit are left out.
-			in := map[string]bool{}
-			for _, j := range queued {
-				in[j.ID] = true
-			}
 			var kept []*jobRow
 			for _, j := range jobs {
-				if in[j.ID] {
+				if j.holdID != "" {
 					kept = append(kept, j)
 				} else {
 					batch.Skipped = append(batch.Skipped, j.ShotID)
