@@ -47,6 +47,15 @@ type Error struct {
 	// missing and what would make the work fit, best first.
 	Shortfall int64
 	Remedies  []Remedy
+	// MissingTakes is set on the ECONFLICT of an export whose shots lack a
+	// selected take: every such shot, in tree order.
+	MissingTakes []ShotRef
+}
+
+// ShotRef names a shot for a person and a script.
+type ShotRef struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
 }
 
 func (e *Error) Error() string {

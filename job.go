@@ -82,10 +82,12 @@ type Job struct {
 	Error       *JobError  `json:"error,omitempty"`
 	Attempts    int        `json:"attempts"`
 	TakeID      string     `json:"take_id,omitempty"`
-	WorkerID    string     `json:"worker_id,omitempty"`
-	CreatedAt   time.Time  `json:"created_at"`
-	StartedAt   *time.Time `json:"started_at,omitempty"`
-	FinishedAt  *time.Time `json:"finished_at,omitempty"`
+	// ExportID is set on a job that makes an export rather than a take.
+	ExportID   string     `json:"export_id,omitempty"`
+	WorkerID   string     `json:"worker_id,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	StartedAt  *time.Time `json:"started_at,omitempty"`
+	FinishedAt *time.Time `json:"finished_at,omitempty"`
 }
 
 // BatchInput submits a selection for rendering: from a quote (its prices

@@ -35,8 +35,10 @@ type ClaimRequest struct {
 
 // Claim is a job handed to a worker, leased until LeaseUntil.
 type Claim struct {
-	Job        *Job
-	Spec       RenderSpec
+	Job  *Job
+	Spec RenderSpec
+	// Export is set, instead of Spec, when the job makes an export.
+	Export     *ExportSpec
 	LeaseUntil time.Time
 }
 

@@ -94,6 +94,12 @@ func (b Book) ShotCost(engine, tier string, durationMS int64) (int64, error) {
 	return RenderCost(e.CreditsPerSecond, t.Multiplier, durationMS)
 }
 
+// ExportCost prices an export of a cut lasting durationMS: nothing unless
+// the book sets a price per second.
+func (b Book) ExportCost(durationMS int64) (int64, error) {
+	return RenderCost(b.Actions.ExportPerSecond, 1, durationMS)
+}
+
 // Digest identifies the book's prices, whatever its version: two books with
 // one digest price everything alike.
 func (b Book) Digest() string {
@@ -127,6 +133,9 @@ func (b Book) Validate() error {
 			return fmt.Errorf("price book: engine %d: missing or duplicate name %q", i, e.Name)
 		}
 		seen["engine:"+e.Name] = true
+		if e.Name == slate.ExportEngine {
+			return fmt.Errorf("price book: engine %q: the name is the queue's for exports; price exports with actions.export_per_second", e.Name)
+		}
 		if e.CreditsPerSecond < 0 {
 			return fmt.Errorf("price book: engine %q: negative price", e.Name)
 		}

@@ -118,6 +118,13 @@ func (tx *Tx) claimJob(ctx context.Context, j *jobRow, req slate.ClaimRequest) (
 		served_at = $2 WHERE org_id = $1`, j.OrgID, ms(tx.now)); err != nil {
 		return nil, err
 	}
+	if j.ExportID != "" {
+		spec, err := tx.exportSpec(ctx, j.ExportID)
+		if err != nil {
+			return nil, err
+		}
+		return &slate.Claim{Job: &j.Job, Export: spec, LeaseUntil: lease}, nil
+	}
 	spec, err := tx.renderSpec(ctx, j)
 	if err != nil {
 		return nil, err
@@ -205,7 +212,8 @@ func sameTime(a, b *time.Time) bool {
 }
 
 // Finish stores a job's take, selects it for the shot (resetting review to
-// pending) and charges the job its quoted cost, all in one transaction.
+// pending) and charges the job its quoted cost, all in one transaction. An
+// export job's file is recorded on its export instead.
 func (s *DB) Finish(ctx context.Context, jobID, workerID string, r slate.RenderResult) (*slate.Job, error) {
 	if r.MediaKey == "" {
 		return nil, slate.Invalidf("media", "a finished job needs its media")
@@ -215,6 +223,17 @@ func (s *DB) Finish(ctx context.Context, jobID, workerID string, r slate.RenderR
 		j, err := tx.workerJob(ctx, jobID, workerID)
 		if err != nil {
 			return err
+		}
+		l := lanes{}
+		if j.ExportID != "" {
+			if err := tx.finishExport(ctx, j, r); err != nil {
+				return err
+			}
+			if err := tx.move(ctx, j, queue.Succeed, l); err != nil {
+				return err
+			}
+			out = &j.Job
+			return tx.saveLanes(ctx, l)
 		}
 		take := &slate.Take{ID: s.newID("take"), ShotID: j.ShotID, ProjectID: j.ProjectID, JobID: j.ID,
 			Engine: j.Engine, Tier: j.Tier, Width: r.Width, Height: r.Height, FrameRate: r.FrameRate,
@@ -233,7 +252,6 @@ func (s *DB) Finish(ctx context.Context, jobID, workerID string, r slate.RenderR
 			ev = queue.Fail
 			j.Error = &slate.JobError{Code: slate.JobErrEngineFailed, Message: "the shot was deleted while it rendered"}
 		}
-		l := lanes{}
 		if err := tx.move(ctx, j, ev, l); err != nil {
 			return err
 		}

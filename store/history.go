@@ -13,13 +13,15 @@ const DefaultHistory = 30 * 24 * time.Hour
 // batches left with no jobs, delivered or failed webhook deliveries, and
 // events no pending delivery still needs. Ledger entries, holds and takes
 // are kept: they are the money's history and the film's. It returns how
-// many jobs and events it deleted. Several servers may prune at once; each
-// delete is idempotent.
+// many jobs and events it deleted. Exports and their jobs are kept, like
+// takes. Several servers may prune at once; each delete is idempotent.
 func (s *DB) PruneHistory(ctx context.Context, before time.Time) (jobs, events int64, err error) {
 	err = s.withTx(ctx, func(tx *Tx) error {
 		cut := ms(before)
+		// An export's job stays as long as the export: it is the export's
+		// state.
 		res, err := tx.ExecContext(ctx, `DELETE FROM jobs WHERE state IN ('succeeded', 'failed', 'canceled')
-			AND finished_at < $1`, cut)
+			AND finished_at < $1 AND export_id IS NULL`, cut)
 		if err != nil {
 			return err
 		}

@@ -24,7 +24,7 @@ type jobRow struct {
 const jobColumns = `id, org_id, project_id, batch_id, shot_id, scene_id, shot_name, engine, tier, duration_ms,
 	state, priority, topped, progress, eta, cost, COALESCE(hold_id, ''), retries, cost_held, cost_charged,
 	submitted_by, COALESCE(error_code, ''), COALESCE(error_message, ''), attempts, COALESCE(take_id, ''),
-	COALESCE(worker_id, ''), lease_until, created_at, started_at, finished_at`
+	COALESCE(worker_id, ''), lease_until, created_at, started_at, finished_at, COALESCE(export_id, '')`
 
 func scanJob(r scanner) (*jobRow, error) {
 	j := &jobRow{}
@@ -34,7 +34,7 @@ func scanJob(r scanner) (*jobRow, error) {
 	err := r.Scan(&j.ID, &j.OrgID, &j.ProjectID, &j.BatchID, &j.ShotID, &j.sceneID, &j.ShotName, &j.Engine, &j.Tier,
 		&j.DurationMS, &j.State, &j.Priority, &j.topped, &j.Progress, &eta, &j.Cost, &j.holdID, &j.retries,
 		&j.CostHeld, &j.CostCharged, &j.SubmittedBy, &code, &msg, &j.Attempts, &j.TakeID, &j.WorkerID,
-		&lease, &created, &started, &finished)
+		&lease, &created, &started, &finished, &j.ExportID)
 	if err != nil {
 		return nil, err
 	}
@@ -67,10 +67,10 @@ func (tx *Tx) lockJob(ctx context.Context, jobID string) (*jobRow, error) {
 // insertJob stores a new job.
 func (tx *Tx) insertJob(ctx context.Context, j *jobRow) error {
 	_, err := tx.ExecContext(ctx, `INSERT INTO jobs (id, org_id, project_id, batch_id, shot_id, scene_id, shot_name,
-		engine, tier, duration_ms, state, priority, cost, hold_id, cost_held, submitted_by, created_at, updated_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)`,
+		engine, tier, duration_ms, state, priority, cost, hold_id, cost_held, submitted_by, created_at, updated_at,
+		export_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18)`,
 		j.ID, j.OrgID, j.ProjectID, j.BatchID, j.ShotID, j.sceneID, j.ShotName, j.Engine, j.Tier, j.DurationMS,
-		string(j.State), j.Priority, j.Cost, null(j.holdID), j.CostHeld, j.SubmittedBy, ms(j.CreatedAt))
+		string(j.State), j.Priority, j.Cost, null(j.holdID), j.CostHeld, j.SubmittedBy, ms(j.CreatedAt), null(j.ExportID))
 	j.from = j.State
 	return err
 }

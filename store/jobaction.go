@@ -227,9 +227,11 @@ func (tx *Tx) act(ctx context.Context, p *slate.Project, perms slate.Permissions
 	if ev == queue.Approve || ev == queue.Retry || ev == queue.Resubmit {
 		// Approving and retrying decide to render anew, as submitting does,
 		// so a lock refuses them too; jobs already queued still render.
-		shots := make([]*slate.Shot, len(eligible))
-		for i, j := range eligible {
-			shots[i] = &slate.Shot{ID: j.ShotID}
+		var shots []*slate.Shot
+		for _, j := range eligible {
+			if j.ShotID != "" { // an export renders no shot
+				shots = append(shots, &slate.Shot{ID: j.ShotID})
+			}
 		}
 		if err := tx.refuseLockedShots(ctx, p.ID, shots); err != nil {
 			return nil, err
@@ -251,6 +253,9 @@ func (tx *Tx) act(ctx context.Context, p *slate.Project, perms slate.Permissions
 		groups := map[string][]*jobRow{}
 		var members []string
 		for _, j := range eligible {
+			if j.Cost == 0 {
+				continue // free work needs no hold
+			}
 			m := u.ID
 			if ev == queue.Approve {
 				m = j.SubmittedBy

@@ -57,7 +57,13 @@ func (tx *Tx) move(ctx context.Context, j *jobRow, ev queue.Event, l lanes) erro
 	if err != nil {
 		return err
 	}
-	switch queue.CreditOf(from, to) {
+	credit := queue.CreditOf(from, to)
+	if j.Cost == 0 && j.holdID == "" {
+		// Free work (an export the price book does not price) holds and
+		// charges nothing, so it writes nothing to the ledger.
+		credit = queue.CreditNone
+	}
+	switch credit {
 	case queue.CreditHold:
 		if j.holdID == "" || j.CostHeld == 0 && j.Cost > 0 {
 			return fmt.Errorf("store: job %s would be %s without a hold", j.ID, to)
