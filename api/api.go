@@ -31,6 +31,7 @@ type Server struct {
 	Credits  slate.CreditService
 	Queue    slate.QueueService
 	Takes    slate.TakeService
+	Exports  slate.ExportService
 	// Media serves takes' files; nil answers their downloads 404.
 	Media MediaStore
 	// Webhooks manages organisations' webhooks.
@@ -136,6 +137,7 @@ func (s *Server) init() {
 		s.registerCredits()
 		s.registerQueue()
 		s.registerTakes()
+		s.registerExports()
 		s.registerEvents()
 		s.registerWebhooks()
 		s.tidyDocument()

@@ -35,6 +35,9 @@ type Problem struct {
 	// Remedies is a pointer so that a 402 with no remedy still says so
 	// with an empty list, while other problems leave it out.
 	Remedies *[]slate.Remedy `json:"remedies,omitempty"`
+	// MissingTakes lists every shot of an export's selection that has no
+	// selected take (409).
+	MissingTakes []slate.ShotRef `json:"missing_takes,omitempty"`
 	// Errors lists each schema violation of a request that failed validation.
 	Errors []*huma.ErrorDetail `json:"errors,omitempty"`
 }
@@ -115,7 +118,7 @@ func problemFor(ctx context.Context, err error) *Problem {
 		return newProblem(http.StatusInternalServerError, slate.EINTERNAL, "internal error")
 	}
 	p = newProblem(statusOf(e.Code), e.Code, e.Message)
-	p.MissingPermission, p.Lock, p.Field = e.MissingPermission, e.Lock, e.Field
+	p.MissingPermission, p.Lock, p.Field, p.MissingTakes = e.MissingPermission, e.Lock, e.Field, e.MissingTakes
 	if e.Code == slate.ECREDITS {
 		remedies := e.Remedies
 		if remedies == nil {

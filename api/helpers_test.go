@@ -57,7 +57,7 @@ func newHarness(t testing.TB, b storetest.Backend, adjust ...func(*api.Server)) 
 	srv := &api.Server{
 		Users: env.DB, Orgs: env.DB, Projects: env.DB, Tree: env.DB, Keys: env.DB,
 		Credits: env.DB, Catalog: env.DB.Catalog, Webhooks: env.DB, Events: broker,
-		Queue: env.DB, Takes: env.DB, Media: dir,
+		Queue: env.DB, Takes: env.DB, Exports: env.DB, Media: dir,
 		Clock: env.Clock, Ready: env.DB.Ping,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}

@@ -3,12 +3,10 @@ package api
 import (
 	"context"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 
 	"github.com/danielgtaylor/huma/v2"
-	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"slate"
 )
@@ -46,39 +44,13 @@ func (s *Server) registerTakes() {
 		OperationID: "getTakeMedia", Method: http.MethodGet, Path: "/api/v1/takes/{take}/media", Tags: tags,
 		Summary:     "Download a take's video",
 		Description: "Members with read. Supports Range requests, so players can seek.",
-		Responses: map[string]*huma.Response{
-			"200": {Description: "The video", Content: map[string]*huma.MediaType{
-				"video/mp4": {Schema: &huma.Schema{Type: "string", Format: "binary"}}}},
-			"206": {Description: "The part of the video the Range header asked for", Content: map[string]*huma.MediaType{
-				"video/mp4": {Schema: &huma.Schema{Type: "string", Format: "binary"}}}},
-			"416": {Description: "The Range lies outside the video", Content: map[string]*huma.MediaType{
-				"application/problem+json": {Schema: &huma.Schema{Ref: "#/components/schemas/Problem"}}}},
-		},
+		Responses:   binaryResponses("video/mp4", "The video"),
 	}, errsRead, func(ctx context.Context, in *TakePath) (*huma.StreamResponse, error) {
 		t, err := s.Takes.Take(ctx, in.Take)
 		if err != nil {
 			return nil, err
 		}
-		if s.Media == nil {
-			return nil, slate.Errorf(slate.ENOTFOUND, "this server keeps no media")
-		}
-		f, err := s.Media.Open(t.MediaKey)
-		if err != nil {
-			return nil, slate.Errorf(slate.ENOTFOUND, "the media of take %s is missing", t.ID)
-		}
-		fi, err := f.Stat()
-		if err != nil {
-			f.Close()
-			return nil, err
-		}
-		return &huma.StreamResponse{Body: func(hctx huma.Context) {
-			defer f.Close()
-			r, w := humago.Unwrap(hctx)
-			w.Header().Set("Content-Type", t.MediaType)
-			w.Header().Set("Content-Disposition", `attachment; filename="`+t.ID+`.mp4"`)
-			w.Header().Set("Cache-Control", "private, max-age=3600")
-			http.ServeContent(&rangeRefusal{ResponseWriter: w, r: r, size: fi.Size()}, r, "", fi.ModTime(), io.ReadSeeker(f))
-		}}, nil
+		return s.serveMedia(t.MediaKey, t.MediaType, t.ID+".mp4", "take "+t.ID)
 	})
 }
 
@@ -99,7 +71,7 @@ func (w *rangeRefusal) WriteHeader(status int) {
 	w.replaced = true
 	w.Header().Del("X-Content-Type-Options")
 	writeProblem(w.ResponseWriter, w.r, newProblem(status, slate.EINVALID,
-		fmt.Sprintf("range %q is not within the take's %d bytes", w.r.Header.Get("Range"), w.size)))
+		fmt.Sprintf("range %q is not within the file's %d bytes", w.r.Header.Get("Range"), w.size)))
 }
 
 func (w *rangeRefusal) Write(b []byte) (int, error) {

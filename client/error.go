@@ -22,6 +22,8 @@ type Error struct {
 	// and what would make the work fit, best first.
 	Shortfall int64          `json:"shortfall,omitempty"`
 	Remedies  []slate.Remedy `json:"remedies,omitempty"`
+	// MissingTakes is set on an export's 409: every shot without a take.
+	MissingTakes []slate.ShotRef `json:"missing_takes,omitempty"`
 	// Errors lists each schema violation of a request the server refused
 	// before it reached a service.
 	Errors []ErrorDetail `json:"errors,omitempty"`
@@ -58,7 +60,7 @@ func (e *Error) Slate() *slate.Error {
 		msg = e.Title
 	}
 	return &slate.Error{Code: e.Code, Message: msg, MissingPermission: e.MissingPermission, Lock: e.Lock, Field: e.Field,
-		Shortfall: e.Shortfall, Remedies: e.Remedies}
+		Shortfall: e.Shortfall, Remedies: e.Remedies, MissingTakes: e.MissingTakes}
 }
 
 // Unwrap lets errors.As(err, &slateErr) and slate.ErrorCode see the domain

@@ -2,7 +2,6 @@ package client
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"net/http"
 
@@ -27,18 +26,5 @@ func (c *Client) SelectTake(ctx context.Context, takeID string) (*slate.Shot, er
 // wrote. A video may be large, so the download is bounded by ctx rather
 // than by the client's timeout.
 func (c *Client) TakeMedia(ctx context.Context, takeID string, w io.Writer) (int64, error) {
-	path := pathf("/api/v1/takes/%s/media", takeID)
-	resp, err := c.openStream(ctx, path, "video/*", nil)
-	if err != nil {
-		return 0, err
-	}
-	defer resp.Body.Close()
-	n, err := io.Copy(w, resp.Body)
-	if err != nil {
-		return n, fmt.Errorf("client: GET %s: %w", path, err)
-	}
-	if resp.ContentLength >= 0 && n != resp.ContentLength {
-		return n, fmt.Errorf("client: GET %s: got %d of %d bytes", path, n, resp.ContentLength)
-	}
-	return n, nil
+	return c.download(ctx, pathf("/api/v1/takes/%s/media", takeID), "video/*", w)
 }

@@ -19,9 +19,16 @@ type Info struct {
 	Width, Height int
 	// FrameRate is the video's frame rate rounded to a whole number
 	// (29.97 → 30), as projects state theirs.
-	FrameRate       int
-	DurationMS      int64
-	VideoCodec      string
+	FrameRate  int
+	DurationMS int64
+	VideoCodec string
+	// PixFmt is the video's pixel format, such as "yuv420p" or
+	// "yuv422p10le": with the codec it says whether a take can be copied
+	// into a cut as it is.
+	PixFmt string
+	// VideoProfile is the codec's profile as ffprobe names it, such as
+	// "High" for H.264 or "HQ" and "4444" for ProRes.
+	VideoProfile    string
 	AudioCodec      string
 	AudioSampleRate int
 	AudioChannels   int
@@ -35,6 +42,8 @@ type probeOutput struct {
 	Streams []struct {
 		CodecType    string `json:"codec_type"`
 		CodecName    string `json:"codec_name"`
+		Profile      string `json:"profile"`
+		PixFmt       string `json:"pix_fmt"`
 		Width        int    `json:"width"`
 		Height       int    `json:"height"`
 		AvgFrameRate string `json:"avg_frame_rate"`
@@ -93,6 +102,7 @@ func parseProbe(data []byte) (Info, error) {
 		case s.CodecType == "video" && !video:
 			video = true
 			info.Width, info.Height, info.VideoCodec = s.Width, s.Height, s.CodecName
+			info.PixFmt, info.VideoProfile = s.PixFmt, s.Profile
 			info.FrameRate = frameRate(s.AvgFrameRate)
 			if info.FrameRate == 0 {
 				info.FrameRate = frameRate(s.RFrameRate)

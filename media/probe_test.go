@@ -39,16 +39,38 @@ func TestProbe(t *testing.T) {
 				"-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo",
 				"-t", "1.5", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac",
 			},
+			// ultrafast turns off CABAC, which leaves Constrained Baseline.
 			want: media.Info{Width: 320, Height: 180, FrameRate: 24, DurationMS: 1500, VideoCodec: "h264",
-				AudioCodec: "aac", AudioSampleRate: 48000, AudioChannels: 2, FormatName: "mov,mp4,m4a,3gp,3g2,mj2"},
+				PixFmt: "yuv420p", VideoProfile: "Constrained Baseline", AudioCodec: "aac", AudioSampleRate: 48000, AudioChannels: 2, FormatName: "mov,mp4,m4a,3gp,3g2,mj2"},
 		},
 		{
 			name: "ntsc rate rounds",
 			file: "ntsc.mp4",
 			args: []string{"-f", "lavfi", "-i", "testsrc2=s=160x90:r=30000/1001", "-frames:v", "30",
-				"-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p"},
+				"-c:v", "libx264", "-preset", "veryfast", "-pix_fmt", "yuv420p"},
 			want: media.Info{Width: 160, Height: 90, FrameRate: 30, DurationMS: 1001, VideoCodec: "h264",
-				FormatName: "mov,mp4,m4a,3gp,3g2,mj2"},
+				PixFmt: "yuv420p", VideoProfile: "High", FormatName: "mov,mp4,m4a,3gp,3g2,mj2"},
+		},
+		{
+			name: "prores 422 hq with pcm",
+			file: "master.mov",
+			args: []string{
+				"-f", "lavfi", "-i", "testsrc2=s=320x180:r=25:d=1",
+				"-f", "lavfi", "-i", "anullsrc=r=48000:cl=stereo",
+				"-t", "1", "-c:v", "prores_ks", "-profile:v", "3", "-pix_fmt", "yuv422p10le", "-c:a", "pcm_s24le",
+			},
+			want: media.Info{Width: 320, Height: 180, FrameRate: 25, DurationMS: 1000, VideoCodec: "prores",
+				PixFmt: "yuv422p10le", VideoProfile: "HQ", AudioCodec: "pcm_s24le", AudioSampleRate: 48000,
+				AudioChannels: 2, FormatName: "mov,mp4,m4a,3gp,3g2,mj2"},
+		},
+		{
+			name: "prores 4444",
+			file: "master4444.mov",
+			args: []string{"-f", "lavfi", "-i", "testsrc2=s=320x180:r=25:d=1",
+				"-c:v", "prores_ks", "-profile:v", "4", "-pix_fmt", "yuv444p10le"},
+			// The decoder hands out 4444 at 12 bits whatever it was made at.
+			want: media.Info{Width: 320, Height: 180, FrameRate: 25, DurationMS: 1000, VideoCodec: "prores",
+				PixFmt: "yuv444p12le", VideoProfile: "4444", FormatName: "mov,mp4,m4a,3gp,3g2,mj2"},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

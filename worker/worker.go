@@ -1,7 +1,8 @@
-// Package worker runs render jobs: it claims them from the queue, renders
-// them with the engine they name, keeps their leases alive with heartbeats
-// that carry progress, stops them when a member cancels, and reports the
-// take or the failure back. `slate serve` runs one in-process; `slate
+// Package worker runs queue jobs: it claims them from the queue, renders
+// them with the engine they name (or cuts an export's takes together),
+// keeps their leases alive with heartbeats that carry progress, stops them
+// when a member cancels, and reports the take, the export's file or the
+// failure back. `slate serve` runs one in-process; `slate
 // worker` runs more on other machines against the same PostgreSQL.
 //
 // A worker owns nothing the database does not also know: if it dies, its
@@ -20,8 +21,16 @@ import (
 
 	"slate"
 	"slate/engine"
+	"slate/export"
 	"slate/media"
 )
+
+// Exporter cuts an export's file from its takes' files (inputs, in the
+// spec's clip order) into dst, reporting progress and honouring ctx as an
+// engine does.
+type Exporter interface {
+	Export(ctx context.Context, spec slate.ExportSpec, inputs []string, dst string, progress func(engine.Progress)) error
+}
 
 // Config is a worker's wiring and pacing. Zero durations take defaults.
 type Config struct {
@@ -29,7 +38,9 @@ type Config struct {
 	ID      string
 	Queue   slate.WorkerService
 	Engines *engine.Registry
-	Media   *media.Dir
+	// Exporter cuts exports; nil leaves them to workers that have one.
+	Exporter Exporter
+	Media    *media.Dir
 	// FFprobe is the ffprobe binary that measures each take; "" is ffprobe
 	// from PATH.
 	FFprobe string
@@ -68,7 +79,7 @@ func (c *Config) defaults() error {
 	if c.Queue == nil || c.Engines == nil || c.Media == nil {
 		return errors.New("worker: Queue, Engines and Media are required")
 	}
-	if len(c.Engines.Names()) == 0 {
+	if len(c.serves()) == 0 {
 		return errors.New("worker: no engines to serve")
 	}
 	if c.ID == "" {
@@ -133,7 +144,7 @@ func Run(ctx context.Context, c Config) error {
 // slot claims and renders one job at a time until ctx ends.
 func (c *Config) slot(ctx, renders context.Context) {
 	for ctx.Err() == nil {
-		cl, err := c.Queue.Claim(ctx, slate.ClaimRequest{WorkerID: c.ID, Engines: c.Engines.Names(), Lease: c.Lease})
+		cl, err := c.Queue.Claim(ctx, slate.ClaimRequest{WorkerID: c.ID, Engines: c.serves(), Lease: c.Lease})
 		if err != nil && ctx.Err() == nil {
 			c.Logger.Error("worker: claim", "worker", c.ID, "err", err)
 		}
@@ -146,6 +157,16 @@ func (c *Config) slot(ctx, renders context.Context) {
 		}
 		c.run(renders, cl)
 	}
+}
+
+// serves names the queue engines the worker takes jobs of: its render
+// engines, and exports when it has an exporter.
+func (c *Config) serves() []string {
+	names := c.Engines.Names()
+	if c.Exporter != nil {
+		names = append(names, slate.ExportEngine)
+	}
+	return names
 }
 
 // reap requeues lapsed leases every c.Reap.
@@ -177,22 +198,64 @@ const (
 	leaseLost
 )
 
-// run renders one claimed job and reports how it ended.
-func (c *Config) run(ctx context.Context, cl *slate.Claim) {
+// work is what a claimed job makes: where its file goes and how to make it.
+type work struct {
+	key, mediaType string
+	make           func(ctx context.Context, dst string, progress func(engine.Progress)) error
+}
+
+// workOf plans a claimed job: a render by its engine, or an export's cut.
+func (c *Config) workOf(cl *slate.Claim) (*work, *engine.Error) {
 	j := cl.Job
-	log := c.Logger.With("worker", c.ID, "job", j.ID, "engine", j.Engine)
+	if cl.Export != nil {
+		if c.Exporter == nil {
+			return nil, engine.Errorf(slate.JobErrEngineUnavailable, true, "this worker does not export")
+		}
+		p, ok := export.Lookup(cl.Export.Preset)
+		if !ok {
+			return nil, engine.Errorf(slate.JobErrEngineFailed, false, "unknown export preset %q", cl.Export.Preset)
+		}
+		inputs := make([]string, len(cl.Export.Clips))
+		for i, clip := range cl.Export.Clips {
+			path, err := c.Media.Path(clip.MediaKey)
+			if err != nil {
+				return nil, engine.Errorf(slate.JobErrEngineFailed, false, "the take of shot %q has no usable file: %v", clip.ShotName, err)
+			}
+			inputs[i] = path
+		}
+		key, err := media.NewKey("exports/"+j.ProjectID, p.Ext)
+		if err != nil {
+			return nil, engine.AsError(err)
+		}
+		spec := *cl.Export
+		return &work{key: key, mediaType: p.MediaType, make: func(ctx context.Context, dst string, progress func(engine.Progress)) error {
+			return c.Exporter.Export(ctx, spec, inputs, dst, progress)
+		}}, nil
+	}
 	eng, ok := c.Engines.Get(j.Engine)
 	if !ok {
 		// Claim only hands out engines we named; this is a bug, not a job's fault.
-		c.fail(ctx, log, j, engine.Errorf(slate.JobErrEngineUnavailable, true, "this worker has no %s engine", j.Engine))
-		return
+		return nil, engine.Errorf(slate.JobErrEngineUnavailable, true, "this worker has no %s engine", j.Engine)
 	}
 	key, err := media.NewKey("takes/"+j.ProjectID, ".mp4")
 	if err != nil {
-		c.fail(ctx, log, j, engine.AsError(err))
+		return nil, engine.AsError(err)
+	}
+	return &work{key: key, mediaType: "video/mp4", make: func(ctx context.Context, dst string, progress func(engine.Progress)) error {
+		return eng.Render(ctx, cl.Spec, dst, progress)
+	}}, nil
+}
+
+// run makes one claimed job's file and reports how it ended.
+func (c *Config) run(ctx context.Context, cl *slate.Claim) {
+	j := cl.Job
+	log := c.Logger.With("worker", c.ID, "job", j.ID, "engine", j.Engine)
+	w, failure := c.workOf(cl)
+	if failure != nil {
+		c.fail(ctx, log, j, failure)
 		return
 	}
-	tmp, err := c.Media.TempPath(key)
+	tmp, err := c.Media.TempPath(w.key)
 	if err != nil {
 		c.fail(ctx, log, j, engine.AsError(err))
 		return
@@ -241,7 +304,7 @@ func (c *Config) run(ctx context.Context, cl *slate.Claim) {
 			}
 		}
 	}()
-	err = eng.Render(rctx, cl.Spec, tmp, func(p engine.Progress) {
+	err = w.make(rctx, tmp, func(p engine.Progress) {
 		mu.Lock()
 		progress = p
 		mu.Unlock()
@@ -266,12 +329,13 @@ func (c *Config) run(ctx context.Context, cl *slate.Claim) {
 	case err != nil:
 		c.fail(ctx, log, j, engine.AsError(err))
 	default:
-		c.finish(ctx, log, j, tmp, key)
+		c.finish(ctx, log, j, tmp, w)
 	}
 }
 
 // finish measures and keeps the render, then reports the take.
-func (c *Config) finish(ctx context.Context, log *slog.Logger, j *slate.Job, tmp, key string) {
+func (c *Config) finish(ctx context.Context, log *slog.Logger, j *slate.Job, tmp string, w *work) {
+	key := w.key
 	info, err := media.Probe(ctx, c.FFprobe, tmp)
 	if err != nil {
 		c.fail(ctx, log, j, engine.Errorf(slate.JobErrEngineFailed, false, "the engine's output is not a readable video: %v", err))
@@ -281,7 +345,7 @@ func (c *Config) finish(ctx context.Context, log *slog.Logger, j *slate.Job, tmp
 		c.fail(ctx, log, j, engine.AsError(fmt.Errorf("store the take: %w", err)))
 		return
 	}
-	_, err = c.Queue.Finish(ctx, j.ID, c.ID, slate.RenderResult{MediaKey: key, MediaType: "video/mp4", Size: info.Size,
+	_, err = c.Queue.Finish(ctx, j.ID, c.ID, slate.RenderResult{MediaKey: key, MediaType: w.mediaType, Size: info.Size,
 		Width: info.Width, Height: info.Height, FrameRate: info.FrameRate, DurationMS: info.DurationMS})
 	if err != nil {
 		// The job is not ours any more (or the database is gone): the
@@ -290,7 +354,7 @@ func (c *Config) finish(ctx context.Context, log *slog.Logger, j *slate.Job, tmp
 		_ = c.Media.Remove(key)
 		return
 	}
-	log.Info("worker: job succeeded", "take_media", key, "duration_ms", info.DurationMS)
+	log.Info("worker: job succeeded", "media", key, "duration_ms", info.DurationMS)
 }
 
 func (c *Config) fail(ctx context.Context, log *slog.Logger, j *slate.Job, e *engine.Error) {

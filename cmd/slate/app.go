@@ -187,6 +187,9 @@ func (a *app) printError(err error) {
 	for _, r := range ce.Remedies {
 		fmt.Fprintf(a.stderr, "  remedy: %s\n", remedyText(r))
 	}
+	for _, m := range ce.MissingTakes {
+		fmt.Fprintf(a.stderr, "  no take: %s %q\n", m.ID, m.Name)
+	}
 }
 
 func quoted(s string) string {

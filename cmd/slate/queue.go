@@ -14,7 +14,7 @@ import (
 
 // queueCommands are rendering, the queue, jobs, batches and takes.
 func (a *app) queueCommands() []*cobra.Command {
-	return []*cobra.Command{a.renderCommand(), a.queueCommand(), a.jobCommand(), a.batchCommand(), a.takesCommand()}
+	return []*cobra.Command{a.renderCommand(), a.queueCommand(), a.jobCommand(), a.batchCommand(), a.takesCommand(), a.exportCommand()}
 }
 
 func (a *app) queueCommand() *cobra.Command {

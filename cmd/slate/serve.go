@@ -161,7 +161,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 
 	srv := &api.Server{
 		Users: db, Orgs: db, Projects: db, Tree: db, Credits: db, Catalog: db.Catalog, Keys: db,
-		Queue: db, Takes: db, Media: dir,
+		Queue: db, Takes: db, Exports: db, Media: dir,
 		Clock: clk, Logger: log, Ready: db.Ping,
 		Webhooks: db, Events: broker,
 	}

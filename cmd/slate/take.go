@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
@@ -45,7 +46,7 @@ func (a *app) takesCommand() *cobra.Command {
 			if file == "" {
 				file = filepath.Base(id) + ".mp4"
 			}
-			n, err := downloadTo(ctx, c, id, file)
+			n, err := downloadTo(file, func(w io.Writer) (int64, error) { return c.TakeMedia(ctx, id, w) })
 			if err != nil {
 				return err
 			}
@@ -61,20 +62,20 @@ func (a *app) takesCommand() *cobra.Command {
 	return takes
 }
 
-// downloadTo saves a take next to file first and renames it into place
-// once whole, so an interrupted download never leaves a file that looks
-// finished.
-func downloadTo(ctx context.Context, c *client.Client, takeID, file string) (int64, error) {
+// downloadTo saves what fetch writes next to file first and renames it
+// into place once whole, so an interrupted download never leaves a file
+// that looks finished.
+func downloadTo(file string, fetch func(w io.Writer) (int64, error)) (int64, error) {
 	f, err := os.CreateTemp(filepath.Dir(file), "."+filepath.Base(file)+".part-*")
 	if err != nil {
 		return 0, err
 	}
 	tmp := f.Name()
-	// A temporary file is private; the video is an ordinary file.
+	// A temporary file is private; the download is an ordinary file.
 	err = f.Chmod(0o644)
 	var n int64
 	if err == nil {
-		n, err = c.TakeMedia(ctx, takeID, f)
+		n, err = fetch(f)
 	}
 	if cerr := f.Close(); err == nil {
 		err = cerr

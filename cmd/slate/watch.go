@@ -281,6 +281,8 @@ func jobNote(j *slate.Job) string {
 	switch {
 	case j.Error != nil:
 		return jobError(j)
+	case j.State == slate.JobSucceeded && j.ExportID != "":
+		return fmt.Sprintf("charged %s, export %s ready", num(j.CostCharged), j.ExportID)
 	case j.State == slate.JobSucceeded:
 		return fmt.Sprintf("charged %s, take %s", num(j.CostCharged), j.TakeID)
 	case j.State == slate.JobRunning:

@@ -15,6 +15,7 @@ import (
 	"slate/engine"
 	"slate/engine/comfyui"
 	"slate/engine/preview"
+	"slate/export"
 	"slate/media"
 	"slate/store"
 	"slate/worker"
@@ -80,6 +81,12 @@ func (o *renderOptions) engines() (*engine.Registry, error) {
 	return engine.NewRegistry(engines...), nil
 }
 
+// exporter cuts exports with the same ffmpeg the preview engine uses: every
+// worker that renders can export.
+func (o *renderOptions) exporter() *export.Runner {
+	return &export.Runner{FFmpeg: o.ffmpeg, FFprobe: o.ffprobe}
+}
+
 // openRender builds the engines, opens the database enabling them, and the
 // media directory: what every process that renders or serves needs.
 func (o *renderOptions) openRender(ctx context.Context, dbo *dbOptions) (*engine.Registry, *store.DB, *media.Dir, error) {
@@ -111,7 +118,7 @@ func startWorkers(ctx context.Context, db *store.DB, o renderOptions, reg *engin
 			reapLeases(ctx, db, log)
 			return
 		}
-		err := worker.Run(ctx, worker.Config{Queue: db, Engines: reg, Media: dir, FFprobe: o.ffprobe,
+		err := worker.Run(ctx, worker.Config{Queue: db, Engines: reg, Exporter: o.exporter(), Media: dir, FFprobe: o.ffprobe,
 			Slots: o.workers, Lease: o.lease, Poll: o.poll, Reap: reapEvery, Grace: o.shutdownRender, Logger: log})
 		if err != nil {
 			log.Error("worker stopped", "err", err)
@@ -174,8 +181,8 @@ func (a *app) work(ctx context.Context, o workerOptions) error {
 	defer db.Close()
 	id := worker.NewID()
 	log.Info("worker started", "worker", id, "dialect", db.Dialect(), "engines", reg.Names(), "slots", o.workers, "media", dir.Root())
-	fmt.Fprintf(a.stdout, "Slate worker %s rendering %v with %d slot(s)\n", id, reg.Names(), o.workers)
-	err = worker.Run(ctx, worker.Config{ID: id, Queue: db, Engines: reg, Media: dir, FFprobe: o.ffprobe, Slots: o.workers,
+	fmt.Fprintf(a.stdout, "Slate worker %s rendering %v and exports with %d slot(s)\n", id, reg.Names(), o.workers)
+	err = worker.Run(ctx, worker.Config{ID: id, Queue: db, Engines: reg, Exporter: o.exporter(), Media: dir, FFprobe: o.ffprobe, Slots: o.workers,
 		Lease: o.lease, Poll: o.poll, Reap: reapEvery, Grace: o.shutdownRender, Logger: log})
 	log.Info("worker stopped")
 	return err

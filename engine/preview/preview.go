@@ -10,12 +10,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
 	"slate"
 	"slate/engine"
+	"slate/ffmpeg"
 )
 
 // Name is the engine's name in specs and in the registry.
@@ -137,67 +137,17 @@ func (e *Engine) writeCard(spec slate.RenderSpec) (Files, func(), error) {
 // run runs ffmpeg, reporting its progress, and turns its failure into an
 // *engine.Error, or ctx's error when ctx ended it.
 func (e *Engine) run(ctx context.Context, bin string, args []string, frames, durationMS int64, progress func(engine.Progress)) error {
-	cmd := exec.CommandContext(ctx, bin, args...)
-	// A killed ffmpeg may leave a child holding the pipes; do not wait on
-	// them for long.
-	cmd.WaitDelay = 2 * time.Second
-	stderr := &tail{max: 4096}
-	cmd.Stderr = stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return engine.Errorf(slate.JobErrEngineFailed, true, "preview: %v", err)
+	err := ffmpeg.Run(ctx, bin, args, ffmpeg.Total{Frames: frames, DurationMS: durationMS},
+		func(percent int, eta time.Duration) { progress(engine.Progress{Percent: percent, ETA: eta}) })
+	if err == nil || ctx.Err() != nil {
+		// A stopped run is not a failure; ffmpeg.Run returned ctx's error.
+		return err
 	}
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return engine.Errorf(slate.JobErrEngineUnavailable, true, "preview: cannot start ffmpeg: %v", err)
+	if _, ok := errors.AsType[*ffmpeg.StartError](err); ok {
+		return engine.Errorf(slate.JobErrEngineUnavailable, true, "preview: %v", err)
 	}
-	track := &tracker{frames: frames, durationUS: durationMS * 1000, start: start, report: progress}
-	track.read(stdout)
-	err = cmd.Wait()
-	if ctx.Err() != nil {
-		return ctx.Err()
+	if _, ok := errors.AsType[*ffmpeg.ExitError](err); ok {
+		return engine.Errorf(slate.JobErrEngineFailed, false, "preview: %v", err)
 	}
-	if err != nil {
-		var exit *exec.ExitError
-		if errors.As(err, &exit) {
-			return engine.Errorf(slate.JobErrEngineFailed, false, "preview: ffmpeg exited with status %d: %s",
-				exit.ExitCode(), stderr.lastLines(5))
-		}
-		return engine.Errorf(slate.JobErrEngineFailed, true, "preview: ffmpeg: %v", err)
-	}
-	return nil
-}
-
-// tail keeps the last max bytes written to it: ffmpeg's last words are the
-// ones that say why it failed.
-type tail struct {
-	mu  sync.Mutex
-	max int
-	buf []byte
-}
-
-func (t *tail) Write(p []byte) (int, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.buf = append(t.buf, p...)
-	if over := len(t.buf) - t.max; over > 0 {
-		t.buf = t.buf[over:]
-	}
-	return len(p), nil
-}
-
-func (t *tail) lastLines(n int) string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	lines := strings.Split(strings.TrimSpace(string(t.buf)), "\n")
-	if len(lines) > n {
-		lines = lines[len(lines)-n:]
-	}
-	if s := strings.Join(lines, " | "); s != "" {
-		return s
-	}
-	return "no message"
+	return engine.Errorf(slate.JobErrEngineFailed, true, "preview: %v", err)
 }

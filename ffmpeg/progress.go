@@ -1,4 +1,4 @@
-package preview
+package ffmpeg
 
 import (
 	"bufio"
@@ -6,23 +6,21 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"slate/engine"
 )
 
 // tracker turns ffmpeg's -progress output, blocks of key=value lines each
-// ending in "progress=continue" or "progress=end", into engine.Progress.
+// ending in "progress=continue" or "progress=end", into a percentage and an
+// ETA.
 type tracker struct {
-	frames     int64
-	durationUS int64
-	start      time.Time
-	report     func(engine.Progress)
-	percent    int
+	total   Total
+	start   time.Time
+	now     func() time.Time
+	report  func(percent int, eta time.Duration)
+	percent int
 }
 
 // read consumes ffmpeg's progress stream until it closes. It reports at the
-// end of each block, never going backwards and never reaching 100: that is
-// for the caller to say once the file is in place.
+// end of each block, never going backwards and never reaching 100.
 func (t *tracker) read(r io.Reader) {
 	var frame, outUS int64
 	sc := bufio.NewScanner(r)
@@ -40,7 +38,8 @@ func (t *tracker) read(r io.Reader) {
 			t.update(frame, outUS)
 		}
 	}
-	// Drain what is left so ffmpeg never blocks writing to a full pipe.
+	// Drain what is left (a line too long for the scanner stops it) so
+	// ffmpeg never blocks writing to a full pipe.
 	_, _ = io.Copy(io.Discard, r)
 }
 
@@ -48,11 +47,11 @@ func (t *tracker) update(frame, outUS int64) {
 	// Either counter may lag the other, and out_time_us is "N/A" before the
 	// first packet; take whichever has come further.
 	var f float64
-	if t.frames > 0 {
-		f = float64(frame) / float64(t.frames)
+	if t.total.Frames > 0 {
+		f = float64(frame) / float64(t.total.Frames)
 	}
-	if t.durationUS > 0 {
-		f = max(f, float64(outUS)/float64(t.durationUS))
+	if t.total.DurationMS > 0 {
+		f = max(f, float64(outUS)/float64(t.total.DurationMS*1000))
 	}
 	p := min(int(f*100), 99)
 	if p < t.percent {
@@ -61,8 +60,8 @@ func (t *tracker) update(frame, outUS int64) {
 	t.percent = p
 	var eta time.Duration
 	if f > 0 && f < 1 {
-		elapsed := time.Since(t.start)
+		elapsed := t.now().Sub(t.start)
 		eta = time.Duration(float64(elapsed) * (1 - f) / f).Round(time.Second / 10)
 	}
-	t.report(engine.Progress{Percent: p, ETA: eta})
+	t.report(p, eta)
 }
