@@ -1,0 +1,101 @@
+package export_test
+
+import (
+	"context"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"slate"
+	"slate/export"
+)
+
+// BenchmarkExport measures, on the same takes in one run, what Slate adds
+// to ffmpeg and what copying saves:
+//
+//	slate       Runner.Export of mp4-h264 from mixed-size takes (re-encoded),
+//	            by a new Runner each time, so every take is probed
+//	slate-warm  the same by one Runner that has probed the takes before, as
+//	            a worker exporting a cut again does
+//	ffmpeg      ffmpeg alone, run with exactly the arguments Runner uses
+//	copy        Runner.Export of matching drafts, joined without re-encoding
+//	            the picture, by a new Runner each time
+//	copy-warm   the same by a Runner that has probed them
+//	reencode    the drafts' plan forced through re-encoding, ffmpeg alone
+//
+// scripts/bench-export runs it and prints the ratios.
+func BenchmarkExport(b *testing.B) {
+	f := loaded(b, loadBenchFixtures)
+	ctx := context.Background()
+	tmp := b.TempDir()
+	mixed := withPreset(f.mixed, slate.PresetMP4H264)
+	drafts := withPreset(f.drafts, slate.PresetMP4H264)
+	bin, err := exec.LookPath("ffmpeg")
+	if err != nil {
+		b.Skip("ffmpeg is not installed")
+	}
+
+	// realtime reports how many seconds of cut each second made.
+	realtime := func(b *testing.B, ms int64, start time.Time) {
+		b.ReportMetric(float64(ms)/1000*float64(b.N)/time.Since(start).Seconds(), "x-realtime")
+	}
+	// exportRun times Runner.Export of set as preset, by a new Runner each
+	// time or by one that has planned the cut before.
+	exportRun := func(spec slate.ExportSpec, inputs []string, warm bool) func(b *testing.B) {
+		return func(b *testing.B) {
+			dst := filepath.Join(b.TempDir(), "cut.mp4")
+			r := &export.Runner{TempDir: tmp}
+			if warm {
+				if _, err := r.Plan(ctx, spec, inputs); err != nil {
+					b.Fatal(err)
+				}
+			}
+			start := time.Now()
+			for b.Loop() {
+				if !warm {
+					r = &export.Runner{TempDir: tmp}
+				}
+				if err := r.Export(ctx, spec, inputs, dst, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+			realtime(b, takeSet{spec: spec}.durationMS(), start)
+		}
+	}
+	// bare times ffmpeg alone running p's arguments.
+	bare := func(p export.Plan) func(b *testing.B) {
+		return func(b *testing.B) {
+			args := export.Args(p, filepath.Join(b.TempDir(), "cut.mp4"), "")
+			start := time.Now()
+			for b.Loop() {
+				if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
+					b.Fatalf("ffmpeg: %v\n%s", err, out)
+				}
+			}
+			realtime(b, p.DurationMS(), start)
+		}
+	}
+
+	r := &export.Runner{TempDir: tmp}
+	mixedPlan, err := r.Plan(ctx, mixed, f.mixed.files)
+	if err != nil {
+		b.Fatal(err)
+	}
+	draftPlan, err := r.Plan(ctx, drafts, f.drafts.files)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if mixedPlan.Copy || !draftPlan.Copy {
+		b.Fatalf("mixed takes copy = %v, drafts copy = %v; want false and true", mixedPlan.Copy, draftPlan.Copy)
+	}
+	reencode := draftPlan
+	reencode.Copy = false
+
+	b.Run("slate", exportRun(mixed, f.mixed.files, false))
+	b.Run("slate-warm", exportRun(mixed, f.mixed.files, true))
+	b.Run("ffmpeg", bare(mixedPlan))
+	b.Run("copy", exportRun(drafts, f.drafts.files, false))
+	b.Run("copy-warm", exportRun(drafts, f.drafts.files, true))
+	b.Run("reencode", bare(reencode))
+}

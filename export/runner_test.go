@@ -1,0 +1,457 @@
+package export_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"slate"
+	"slate/engine"
+	"slate/engine/enginetest"
+	"slate/export"
+	"slate/media"
+)
+
+// probe returns what ffprobe says of file.
+func probe(t *testing.T, file string) media.Info {
+	t.Helper()
+	info, err := media.Probe(context.Background(), "", file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return info
+}
+
+// checkProgress fails unless reports rise within 0..100 and end at 100.
+func checkProgress(t *testing.T, reports []engine.Progress) {
+	t.Helper()
+	if len(reports) == 0 || reports[len(reports)-1].Percent != 100 {
+		t.Fatalf("progress %v does not end at 100", reports)
+	}
+	for i, p := range reports {
+		if p.Percent < 0 || p.Percent > 100 || i > 0 && p.Percent < reports[i-1].Percent {
+			t.Fatalf("progress %v is not monotonic within 0..100", reports)
+		}
+	}
+}
+
+// checkDuration fails unless info lasts ms within a frame at fps.
+func checkDuration(t *testing.T, info media.Info, ms int64, fps int) {
+	t.Helper()
+	frame := 1000 / float64(fps)
+	if d := float64(info.DurationMS - ms); d < -frame || d > frame {
+		t.Errorf("duration %d ms, want %d±%.0f", info.DurationMS, ms, frame)
+	}
+}
+
+// decodes fails if ffmpeg reports an error decoding all of file.
+func decodes(t *testing.T, file string) {
+	t.Helper()
+	out, err := exec.Command("ffmpeg", "-v", "error", "-nostdin", "-i", "file:"+file, "-f", "null", "-").CombinedOutput()
+	if err != nil || len(out) > 0 {
+		t.Errorf("%s does not decode cleanly: %v %s", file, err, out)
+	}
+}
+
+func TestExportPresets(t *testing.T) {
+	t.Parallel()
+	f := takes(t)
+	for _, tc := range []struct {
+		preset               string
+		format, video, audio string
+		profile, pixFmt      string
+		w, h                 int
+	}{
+		// The largest take is 1280×720.
+		{slate.PresetProRes422HQ, "mov", "prores", "pcm_s24le", "HQ", "yuv422p10le", 1280, 720},
+		{slate.PresetProRes4444, "mov", "prores", "pcm_s24le", "4444", "yuv444p12le", 1280, 720},
+		{slate.PresetMP4H264, "mp4", "h264", "aac", "High", "yuv420p", 1280, 720},
+		{slate.PresetMP4H265, "mp4", "hevc", "aac", "Main", "yuv420p", 1280, 720},
+		{slate.PresetWebM, "webm", "vp9", "opus", "Profile 0", "yuv420p", 1280, 720},
+		{slate.PresetYouTube, "mp4", "h264", "aac", "High", "yuv420p", 1920, 1080},
+		{slate.PresetTikTok, "mp4", "h264", "aac", "High", "yuv420p", 1080, 1920},
+		{slate.PresetInstagramSquare, "mp4", "h264", "aac", "High", "yuv420p", 1080, 1080},
+		{slate.PresetInstagramFeed, "mp4", "h264", "aac", "High", "yuv420p", 1080, 1350},
+	} {
+		t.Run(tc.preset, func(t *testing.T) {
+			t.Parallel()
+			spec := withPreset(f.mixed, tc.preset)
+			ext, mediaType, _ := export.OutputType(tc.preset)
+			dir := t.TempDir()
+			// A worker writes under a temporary name; the format must not
+			// depend on the extension.
+			dst := filepath.Join(dir, "cut"+ext+".part")
+			var rec enginetest.Recorder
+			r := &export.Runner{TempDir: t.TempDir()}
+			if err := r.Export(context.Background(), spec, f.mixed.files, dst, rec.Add); err != nil {
+				t.Fatal(err)
+			}
+			info := probe(t, dst)
+			if !strings.Contains(info.FormatName, tc.format) {
+				t.Errorf("container %q, want %s (%s)", info.FormatName, tc.format, mediaType)
+			}
+			if info.VideoCodec != tc.video || info.VideoProfile != tc.profile || info.PixFmt != tc.pixFmt {
+				t.Errorf("video %s %q %s, want %s %q %s", info.VideoCodec, info.VideoProfile, info.PixFmt, tc.video, tc.profile, tc.pixFmt)
+			}
+			if info.Width != tc.w || info.Height != tc.h || info.FrameRate != 24 {
+				t.Errorf("frame %dx%d@%d, want %dx%d@24", info.Width, info.Height, info.FrameRate, tc.w, tc.h)
+			}
+			if info.AudioCodec != tc.audio || info.AudioSampleRate != 48000 || info.AudioChannels != 2 {
+				t.Errorf("audio %s %d Hz %d channels, want %s at 48 kHz stereo", info.AudioCodec, info.AudioSampleRate, info.AudioChannels, tc.audio)
+			}
+			checkDuration(t, info, f.mixed.durationMS(), 24)
+			// Matroska keeps no stream durations; the others' picture and
+			// sound start together and end within a frame.
+			if tc.format != "webm" {
+				s := streams(t, dst)
+				v, a := s["video"], s["audio"]
+				if v.start != 0 || a.start != 0 || math.Abs(v.duration-a.duration) > 1.0/24 {
+					t.Errorf("video %+v and audio %+v streams differ", v, a)
+				}
+			}
+			checkProgress(t, rec.All())
+			if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+				t.Errorf("%s holds %d files, want only the export", dir, len(entries))
+			}
+		})
+	}
+}
+
+func TestExportCopy(t *testing.T) {
+	t.Parallel()
+	f := takes(t)
+	spec := withPreset(f.drafts, slate.PresetMP4H264)
+	tmp := t.TempDir()
+	r := &export.Runner{TempDir: tmp}
+	p, err := r.Plan(context.Background(), spec, f.drafts.files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !p.Copy {
+		t.Fatal("matching drafts are not planned as a copy")
+	}
+	dst := filepath.Join(t.TempDir(), "cut.mp4")
+	var rec enginetest.Recorder
+	if err := r.Export(context.Background(), spec, f.drafts.files, dst, rec.Add); err != nil {
+		t.Fatal(err)
+	}
+	info := probe(t, dst)
+	if info.VideoCodec != "h264" || info.Width != 854 || info.Height != 480 || info.FrameRate != 24 ||
+		info.AudioCodec != "aac" || info.AudioSampleRate != 48000 {
+		t.Errorf("got %+v, want the drafts' h264 854x480@24 with 48 kHz aac", info)
+	}
+	checkDuration(t, info, f.drafts.durationMS(), 24)
+	// Picture and sound start together and end together.
+	for kind, s := range streams(t, dst) {
+		if s.start != 0 || s.duration != 3 {
+			t.Errorf("the %s stream runs from %.6f for %.6f s, want from 0 for 3", kind, s.start, s.duration)
+		}
+	}
+	checkProgress(t, rec.All())
+	decodes(t, dst)
+	assertEmpty(t, tmp)
+}
+
+// TestPlanRemembers: a take is probed once while it is unchanged, and
+// again once it changes.
+func TestPlanRemembers(t *testing.T) {
+	t.Parallel()
+	f := takes(t)
+	dir := t.TempDir()
+	// ffprobe, counting its runs.
+	count := filepath.Join(dir, "count")
+	wrapper := filepath.Join(dir, "ffprobe")
+	script := "#!/bin/sh\necho run >> '" + count + "'\nexec ffprobe \"$@\"\n"
+	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	inputs := make([]string, len(f.drafts.files))
+	for i, file := range f.drafts.files {
+		inputs[i] = filepath.Join(dir, filepath.Base(file))
+		if err := os.Link(file, inputs[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runs := func() int {
+		b, _ := os.ReadFile(count)
+		return strings.Count(string(b), "run")
+	}
+	r := &export.Runner{FFprobe: wrapper}
+	spec := withPreset(f.drafts, slate.PresetMP4H264)
+	for i, want := range []int{3, 3, 4} {
+		if i == 2 {
+			later := time.Now().Add(time.Hour)
+			if err := os.Chtimes(inputs[1], later, later); err != nil {
+				t.Fatal(err)
+			}
+		}
+		p, err := r.Plan(context.Background(), spec, inputs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !p.Copy || p.Width != 854 {
+			t.Errorf("plan %d: %dx%d copy=%v, want the drafts' 854x480 copied", i, p.Width, p.Height, p.Copy)
+		}
+		if got := runs(); got != want {
+			t.Errorf("after plan %d ffprobe ran %d times, want %d", i, got, want)
+		}
+	}
+}
+
+// span is when a stream starts and how long it lasts, in seconds.
+type span struct{ start, duration float64 }
+
+// streams returns the first video and audio streams' spans in file, which
+// the container's duration can hide.
+func streams(t *testing.T, file string) map[string]span {
+	t.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "stream=codec_type,start_time,duration",
+		"-of", "json", "file:"+file).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var probe struct {
+		Streams []struct {
+			CodecType string `json:"codec_type"`
+			StartTime string `json:"start_time"`
+			Duration  string `json:"duration"`
+		} `json:"streams"`
+	}
+	if err := json.Unmarshal(out, &probe); err != nil {
+		t.Fatal(err)
+	}
+	spans := map[string]span{}
+	for _, s := range probe.Streams {
+		if _, ok := spans[s.CodecType]; ok {
+			continue
+		}
+		start, err1 := strconv.ParseFloat(s.StartTime, 64)
+		duration, err2 := strconv.ParseFloat(s.Duration, 64)
+		if err1 != nil || err2 != nil {
+			t.Fatalf("%s stream: start %q, duration %q", s.CodecType, s.StartTime, s.Duration)
+		}
+		spans[s.CodecType] = span{start, duration}
+	}
+	if len(spans) != 2 {
+		t.Fatalf("streams %v, want video and audio", spans)
+	}
+	return spans
+}
+
+// topRows decodes the first frame of file and returns its top rows of
+// luma, w pixels wide.
+func topRows(t *testing.T, file string, w, rows int) []byte {
+	t.Helper()
+	out, err := exec.Command("ffmpeg", "-v", "error", "-nostdin", "-i", "file:"+file, "-frames:v", "1",
+		"-vf", "crop=iw:"+strconv.Itoa(rows)+":0:0", "-f", "rawvideo", "-pix_fmt", "gray", "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) != w*rows {
+		t.Fatalf("decoded %d bytes, want %d", len(out), w*rows)
+	}
+	return out
+}
+
+func TestExportReframe(t *testing.T) {
+	t.Parallel()
+	f := takes(t)
+	for _, tc := range []struct {
+		reframe slate.Reframe
+		black   bool
+	}{
+		{slate.ReframePad, true},
+		{slate.ReframeCrop, false},
+	} {
+		t.Run(string(tc.reframe), func(t *testing.T) {
+			t.Parallel()
+			// One 16:9 draft made 9:16.
+			spec := withPreset(f.drafts, slate.PresetTikTok)
+			spec.Reframe = tc.reframe
+			spec.Clips = spec.Clips[2:]
+			dst := filepath.Join(t.TempDir(), "cut.mp4")
+			if err := (&export.Runner{}).Export(context.Background(), spec, f.drafts.files[2:], dst, nil); err != nil {
+				t.Fatal(err)
+			}
+			if info := probe(t, dst); info.Width != 1080 || info.Height != 1920 {
+				t.Fatalf("frame %dx%d, want 1080x1920", info.Width, info.Height)
+			}
+			var brightest, sum int
+			rows := topRows(t, dst, 1080, 64)
+			for _, y := range rows {
+				brightest = max(brightest, int(y))
+				sum += int(y)
+			}
+			mean := sum / len(rows)
+			// Black is 16 in video range; the card's background is well
+			// above it.
+			if black := brightest <= 24; black != tc.black {
+				t.Errorf("top rows black = %v (brightest %d, mean %d), want %v", black, brightest, mean, tc.black)
+			}
+			if !tc.black && mean < 32 {
+				t.Errorf("cropped top rows have mean %d, want the card's colour", mean)
+			}
+		})
+	}
+}
+
+func TestExportCancel(t *testing.T) {
+	t.Parallel()
+	f := takes(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	dir := t.TempDir()
+	dst := filepath.Join(dir, "cut.mp4")
+	var reports int
+	err := (&export.Runner{}).Export(ctx, withPreset(f.mixed, slate.PresetMP4H265), f.mixed.files, dst,
+		func(engine.Progress) { reports++; cancel() })
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Export = %v, want context.Canceled", err)
+	}
+	if reports == 0 {
+		t.Error("canceled before any progress")
+	}
+	if _, err := os.Stat(dst); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("%s is left behind: %v", dst, err)
+	}
+	assertEmpty(t, dir)
+}
+
+func TestExportFails(t *testing.T) {
+	t.Parallel()
+	f := takes(t)
+	missing := append([]string(nil), f.mixed.files...)
+	missing[1] = filepath.Join(t.TempDir(), "gone.mp4")
+	notMedia := filepath.Join(t.TempDir(), "notes.mp4")
+	if err := os.WriteFile(notMedia, []byte("not a video"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	garbled := append([]string(nil), f.mixed.files...)
+	garbled[2] = notMedia
+	for _, tc := range []struct {
+		name      string
+		runner    *export.Runner
+		preset    string
+		inputs    []string
+		code      string
+		retryable bool
+		message   string
+	}{
+		{"missing take", &export.Runner{}, slate.PresetMP4H264, missing, slate.JobErrEngineFailed, false,
+			`the take for shot "Shot 2" (shot-2) is missing`},
+		{"not media", &export.Runner{}, slate.PresetMP4H264, garbled, slate.JobErrEngineFailed, false,
+			`the take for shot "Shot 3" (shot-3) cannot be read`},
+		{"too few takes", &export.Runner{}, slate.PresetMP4H264, f.mixed.files[:2], slate.JobErrEngineFailed, false,
+			"2 takes for 4 shots"},
+		{"unknown preset", &export.Runner{}, "betamax", f.mixed.files, slate.JobErrEngineFailed, false,
+			`unknown export preset "betamax"`},
+		{"no ffmpeg", &export.Runner{FFmpeg: "slate-no-such-ffmpeg"}, slate.PresetMP4H264, f.mixed.files,
+			slate.JobErrEngineUnavailable, true, "ffmpeg not found"},
+		// ffprobe is a real program that refuses ffmpeg's options.
+		{"ffmpeg fails", &export.Runner{FFmpeg: "ffprobe"}, slate.PresetMP4H264, f.mixed.files,
+			slate.JobErrEngineFailed, false, "ffmpeg exited with status 1: "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			err := tc.runner.Export(context.Background(), withPreset(f.mixed, tc.preset), tc.inputs, filepath.Join(dir, "cut.mp4"), nil)
+			ee, ok := errors.AsType[*engine.Error](err)
+			if !ok {
+				t.Fatalf("Export = %v, want an *engine.Error", err)
+			}
+			if ee.Code != tc.code || ee.Retryable != tc.retryable || !strings.Contains(ee.Message, tc.message) {
+				t.Errorf("Export = %+v, want code %s retryable %v message containing %q", ee, tc.code, tc.retryable, tc.message)
+			}
+			assertEmpty(t, dir)
+		})
+	}
+}
+
+// TestExportHostilePaths: a media directory, file names and a title full
+// of what shells, ffmpeg's option parser, its filter graph and the concat
+// list treat specially are used as they are, on both the re-encoding and
+// the copying path.
+func TestExportHostilePaths(t *testing.T) {
+	t.Parallel()
+	f := takes(t)
+	base := t.TempDir()
+	canary := filepath.Join(base, "canary")
+	dir := filepath.Join(base, "media it's \"here\": $(id) `id` [0:v]; -i")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	link := func(set takeSet, prefix string) []string {
+		var out []string
+		for i, file := range set.files {
+			name := filepath.Join(dir, prefix+`-take's `+strconv.Itoa(i)+`:$(id).mp4`)
+			if err := os.Link(file, name); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, name)
+		}
+		return out
+	}
+	title := `The "Keeper's" Cut: $(touch ` + canary + `); rm -rf / [v]`
+	for _, tc := range []struct {
+		name   string
+		set    takeSet
+		prefix string
+		copy   bool
+	}{
+		{"reencode", f.mixed, "-mixed", false},
+		{"copy", f.drafts, "-draft", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			inputs := link(tc.set, tc.prefix)
+			spec := withPreset(tc.set, slate.PresetMP4H264)
+			spec.Title = title
+			r := &export.Runner{TempDir: dir}
+			p, err := r.Plan(context.Background(), spec, inputs)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Copy != tc.copy {
+				t.Fatalf("Copy = %v, want %v", p.Copy, tc.copy)
+			}
+			dst := filepath.Join(dir, tc.prefix+` cut: "final".mp4`)
+			if err := r.Export(context.Background(), spec, inputs, dst, nil); err != nil {
+				t.Fatal(err)
+			}
+			checkDuration(t, probe(t, dst), tc.set.durationMS(), 24)
+			out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "format_tags=title", "-of", "default=nw=1:nk=1",
+				"file:"+dst).Output()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := strings.TrimSpace(string(out)); got != title {
+				t.Errorf("title %q, want %q", got, title)
+			}
+		})
+	}
+	t.Cleanup(func() {
+		if _, err := os.Stat(canary); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("a shell ran the title or a path: %v", err)
+		}
+	})
+}
+
+// assertEmpty fails if dir holds anything.
+func assertEmpty(t *testing.T, dir string) {
+	t.Helper()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		t.Errorf("%s left behind in %s", e.Name(), dir)
+	}
+}
