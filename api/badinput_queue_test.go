@@ -25,6 +25,7 @@ func (f *queueFixture) snapshot(h *harness) string {
 		"/api/v1/orgs/" + f.org.ID + "/jobs?limit=500",
 		"/api/v1/batches/" + f.batch.ID,
 		"/api/v1/shots/" + f.ids.Shot + "/takes",
+		"/api/v1/projects/" + f.ids.Project + "/exports",
 	} {
 		r := h.do(call{method: "GET", path: p, token: f.owner.Token})
 		if r.Status != 200 {
@@ -119,6 +120,33 @@ func TestBadQueueInput(t *testing.T) {
 				f.h.t.Fatal("no transactions cursor to misuse")
 			}
 			return call{method: "GET", path: "/api/v1/orgs/" + f.org.ID + "/jobs?cursor=" + page.NextCursor}
+		}, "cursor"},
+		{"export with an unknown preset", func(f *queueFixture) call {
+			return call{method: "POST", path: "/api/v1/projects/" + f.ids.Project + "/exports",
+				body: slate.ExportInput{Selection: *all, Preset: "avi"}}
+		}, "preset"},
+		{"export without a preset", func(f *queueFixture) call {
+			return call{method: "POST", path: "/api/v1/projects/" + f.ids.Project + "/exports",
+				body: map[string]any{"selection": all}}
+		}, "preset"},
+		{"export stretched", func(f *queueFixture) call {
+			return call{method: "POST", path: "/api/v1/projects/" + f.ids.Project + "/exports",
+				body: map[string]any{"selection": all, "preset": "webm", "reframe": "stretch"}}
+		}, ""},
+		{"export of nothing", func(f *queueFixture) call {
+			return call{method: "POST", path: "/api/v1/projects/" + f.ids.Project + "/exports",
+				body: map[string]any{"selection": map[string]any{}, "preset": "webm"}}
+		}, "selection"},
+		{"export with an unknown field", func(f *queueFixture) call {
+			return call{method: "POST", path: "/api/v1/projects/" + f.ids.Project + "/exports",
+				body: map[string]any{"selection": all, "preset": "webm", "resolution": "8k"}}
+		}, ""},
+		{"export at priority 101", func(f *queueFixture) call {
+			return call{method: "POST", path: "/api/v1/projects/" + f.ids.Project + "/exports",
+				body: map[string]any{"selection": all, "preset": "webm", "priority": 101}}
+		}, "priority"},
+		{"malformed exports cursor", func(f *queueFixture) call {
+			return call{method: "GET", path: "/api/v1/projects/" + f.ids.Project + "/exports?cursor=bogus"}
 		}, "cursor"},
 		{"negative limit", func(f *queueFixture) call {
 			return call{method: "GET", path: "/api/v1/orgs/" + f.org.ID + "/jobs?limit=-1"}

@@ -88,15 +88,16 @@ func (r *response) decode(t testing.TB, v any) {
 
 // problem is the error body the API answers.
 type problem struct {
-	Status            int            `json:"status"`
-	Title             string         `json:"title"`
-	Detail            string         `json:"detail"`
-	Code              string         `json:"code"`
-	MissingPermission string         `json:"missing_permission"`
-	Field             string         `json:"field"`
-	Lock              *slate.Lock    `json:"lock"`
-	Shortfall         int64          `json:"shortfall"`
-	Remedies          []slate.Remedy `json:"remedies"`
+	Status            int             `json:"status"`
+	Title             string          `json:"title"`
+	Detail            string          `json:"detail"`
+	Code              string          `json:"code"`
+	MissingPermission string          `json:"missing_permission"`
+	Field             string          `json:"field"`
+	Lock              *slate.Lock     `json:"lock"`
+	Shortfall         int64           `json:"shortfall"`
+	Remedies          []slate.Remedy  `json:"remedies"`
+	MissingTakes      []slate.ShotRef `json:"missing_takes"`
 	Errors            []struct {
 		Message  string `json:"message"`
 		Location string `json:"location"`

@@ -93,6 +93,8 @@ func TestOpenAPIDocument(t *testing.T) {
 		"PATCH /api/v1/jobs/{job}", "POST /api/v1/jobs/{job}/{action}", "GET /api/v1/batches/{batch}",
 		"POST /api/v1/batches/{batch}/{action}", "POST /api/v1/projects/{project}/jobs/{action}",
 		"GET /api/v1/shots/{shot}/takes", "POST /api/v1/takes/{take}/select", "GET /api/v1/takes/{take}/media",
+		"POST /api/v1/projects/{project}/exports", "GET /api/v1/projects/{project}/exports", "GET /api/v1/exports/{export}",
+		"GET /api/v1/exports/{export}/file", "GET /api/v1/exports/{export}/edl",
 	}
 	listed := map[string]bool{}
 	for p, ops := range doc.Paths {

@@ -91,3 +91,39 @@ func awaitingActionCall(action string) func(h *harness, m *matrix, as *person) c
 		return call{method: "POST", path: path("/api/v1/jobs/%s/%s", j.ID, action)}
 	}
 }
+
+// exportOperations are the matrix rows of exports; each that needs an
+// export makes one of the founder's on a fresh project with a take.
+var exportOperations = []operation{
+	{"createExport", slate.PermRunAI, 201, func(h *harness, m *matrix, as *person) call {
+		return call{method: "POST", path: path("/api/v1/projects/%s/exports", m.takenTree(h).Project),
+			body: slate.ExportInput{Selection: slate.Selection{All: true}, Preset: slate.PresetWebM}}
+	}},
+	{"listExports", slate.PermRead, 200, func(h *harness, m *matrix, as *person) call {
+		return call{method: "GET", path: path("/api/v1/projects/%s/exports", m.shared.Project)}
+	}},
+	{"getExport", slate.PermRead, 200, func(h *harness, m *matrix, as *person) call {
+		return call{method: "GET", path: "/api/v1/exports/" + m.queuedExport(h).ID}
+	}},
+	{"getExportEDL", slate.PermRead, 200, func(h *harness, m *matrix, as *person) call {
+		return call{method: "GET", path: m.queuedExport(h).EDLURL}
+	}},
+	{"getExportFile", slate.PermRead, 200, func(h *harness, m *matrix, as *person) call {
+		e := h.finishExport(m.founder, m.takenTree(h).Project, slate.ExportInput{Selection: slate.Selection{All: true},
+			Preset: slate.PresetMP4H264}, []byte("the cut"))
+		return call{method: "GET", path: e.FileURL}
+	}},
+}
+
+// takenTree is a fresh project whose one shot has a take.
+func (m *matrix) takenTree(h *harness) treeIDs {
+	ids := m.freshTree(h)
+	h.take(m.founder, ids, []byte("a take"))
+	return ids
+}
+
+// queuedExport is a queued export of the founder's on a fresh project.
+func (m *matrix) queuedExport(h *harness) *api.ExportView {
+	return h.export(m.founder, m.takenTree(h).Project, slate.ExportInput{Selection: slate.Selection{All: true},
+		Preset: slate.PresetProRes422HQ})
+}

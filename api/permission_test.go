@@ -47,7 +47,7 @@ func path(format string, args ...any) string { return fmt.Sprintf(format, args..
 // operations is the whole matrix; credit rows are in permission_credits_test.go,
 // event and webhook rows in permission_events_test.go, queue and take rows in
 // permission_queue_test.go.
-var operations = slices.Concat(coreOperations, creditOperations, eventOperations, queueOperations)
+var operations = slices.Concat(coreOperations, creditOperations, eventOperations, queueOperations, exportOperations)
 
 var coreOperations = []operation{
 	// auth

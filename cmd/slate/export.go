@@ -90,7 +90,15 @@ func (a *app) followExport(ctx context.Context, c *client.Client, e *client.Expo
 	if err != nil {
 		return nil, err
 	}
-	w := &watcher{a: a, c: c, org: e.OrgID, batch: j.BatchID, jobs: map[string]*watched{}, tty: !a.json && isTerminal(a.stdout)}
+	// Under --json stdout is the one answer scripts parse, the finished
+	// export; the watch's lines go to stderr.
+	wa := a
+	if a.json {
+		copied := *a
+		copied.stdout = a.stderr
+		wa = &copied
+	}
+	w := &watcher{a: wa, c: c, org: e.OrgID, batch: j.BatchID, jobs: map[string]*watched{}, tty: !a.json && isTerminal(a.stdout)}
 	werr := w.run(ctx)
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
