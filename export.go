@@ -62,6 +62,9 @@ type ExportClip struct {
 	DurationMS int64  `json:"duration_ms"`
 	// MediaKey is where the take's file is in the media directory.
 	MediaKey string `json:"-"`
+	// Take is the take as recorded, on the spec a worker claims: what
+	// ffprobe measured of it when it was made.
+	Take *Take `json:"-"`
 }
 
 // Export is one delivery file of a cut. It runs as a queue job: its state,

@@ -190,6 +190,7 @@ type Take struct {
 	MediaKey   string    `json:"-"`
 	MediaType  string    `json:"media_type"`
 	Size       int64     `json:"size"`
+	Streams    Streams   `json:"streams"`
 	CreatedAt  time.Time `json:"created_at"`
 }
 

@@ -52,6 +52,19 @@ type RenderResult struct {
 	Height     int
 	FrameRate  int
 	DurationMS int64
+	Streams    Streams
+}
+
+// Streams is what ffprobe measured of a file's streams beyond its frame.
+// A take keeps it, so an export can tell whether takes join without
+// re-encoding without probing them again.
+type Streams struct {
+	VideoCodec    string `json:"video_codec,omitempty"`
+	PixFmt        string `json:"pix_fmt,omitempty"`
+	VideoProfile  string `json:"video_profile,omitempty"`
+	AudioCodec    string `json:"audio_codec,omitempty"`
+	AudioRate     int    `json:"audio_sample_rate,omitempty"`
+	AudioChannels int    `json:"audio_channels,omitempty"`
 }
 
 // Beat is a worker's heartbeat for a running job: the progress the engine

@@ -14,15 +14,13 @@ import (
 // BenchmarkExport measures, on the same takes in one run, what Slate adds
 // to ffmpeg and what copying saves:
 //
-//	slate       Runner.Export of mp4-h264 from mixed-size takes (re-encoded),
-//	            by a new Runner each time, so every take is probed
-//	slate-warm  the same by one Runner that has probed the takes before, as
-//	            a worker exporting a cut again does
-//	ffmpeg      ffmpeg alone, run with exactly the arguments Runner uses
-//	copy        Runner.Export of matching drafts, joined without re-encoding
-//	            the picture, by a new Runner each time
-//	copy-warm   the same by a Runner that has probed them
-//	reencode    the drafts' plan forced through re-encoding, ffmpeg alone
+//	slate         Runner.Export of mp4-h264 from mixed-size takes (re-encoded)
+//	              that recorded their streams when made, as a worker's do
+//	slate-probed  the same from takes that did not, so each is probed
+//	ffmpeg        ffmpeg alone, run with exactly the arguments Runner uses
+//	copy          Runner.Export of matching drafts, joined without re-encoding
+//	              the picture
+//	reencode      the drafts' plan forced through re-encoding, ffmpeg alone
 //
 // scripts/bench-export runs it and prints the ratios.
 func BenchmarkExport(b *testing.B) {
@@ -31,6 +29,10 @@ func BenchmarkExport(b *testing.B) {
 	tmp := b.TempDir()
 	mixed := withPreset(f.mixed, slate.PresetMP4H264)
 	drafts := withPreset(f.drafts, slate.PresetMP4H264)
+	unrecorded := withPreset(f.mixed, slate.PresetMP4H264)
+	for i := range unrecorded.Clips {
+		unrecorded.Clips[i].Take = nil
+	}
 	bin, err := exec.LookPath("ffmpeg")
 	if err != nil {
 		b.Skip("ffmpeg is not installed")
@@ -40,22 +42,13 @@ func BenchmarkExport(b *testing.B) {
 	realtime := func(b *testing.B, ms int64, start time.Time) {
 		b.ReportMetric(float64(ms)/1000*float64(b.N)/time.Since(start).Seconds(), "x-realtime")
 	}
-	// exportRun times Runner.Export of set as preset, by a new Runner each
-	// time or by one that has planned the cut before.
-	exportRun := func(spec slate.ExportSpec, inputs []string, warm bool) func(b *testing.B) {
+	// exportRun times Runner.Export of spec.
+	exportRun := func(spec slate.ExportSpec, inputs []string) func(b *testing.B) {
 		return func(b *testing.B) {
 			dst := filepath.Join(b.TempDir(), "cut.mp4")
 			r := &export.Runner{TempDir: tmp}
-			if warm {
-				if _, err := r.Plan(ctx, spec, inputs); err != nil {
-					b.Fatal(err)
-				}
-			}
 			start := time.Now()
 			for b.Loop() {
-				if !warm {
-					r = &export.Runner{TempDir: tmp}
-				}
 				if err := r.Export(ctx, spec, inputs, dst, nil); err != nil {
 					b.Fatal(err)
 				}
@@ -92,10 +85,9 @@ func BenchmarkExport(b *testing.B) {
 	reencode := draftPlan
 	reencode.Copy = false
 
-	b.Run("slate", exportRun(mixed, f.mixed.files, false))
-	b.Run("slate-warm", exportRun(mixed, f.mixed.files, true))
+	b.Run("slate", exportRun(mixed, f.mixed.files))
+	b.Run("slate-probed", exportRun(unrecorded, f.mixed.files))
 	b.Run("ffmpeg", bare(mixedPlan))
-	b.Run("copy", exportRun(drafts, f.drafts.files, false))
-	b.Run("copy-warm", exportRun(drafts, f.drafts.files, true))
+	b.Run("copy", exportRun(drafts, f.drafts.files))
 	b.Run("reencode", bare(reencode))
 }

@@ -26,8 +26,6 @@ type Runner struct {
 	FFmpeg, FFprobe string
 	// TempDir is where the concat list of a copied cut is written.
 	TempDir string
-
-	probed probeCache
 }
 
 // Export makes spec's file at dst, a new path in an existing directory,
@@ -44,9 +42,9 @@ func (r *Runner) Export(ctx context.Context, spec slate.ExportSpec, inputs []str
 	return r.Render(ctx, p, dst, progress)
 }
 
-// Plan probes inputs and plans spec's export from them. Failures are as
-// Export's. What ffprobe says of a file is remembered while the file is
-// unchanged.
+// Plan plans spec's export from its takes: from what each take recorded of
+// its streams, or by probing inputs made before takes recorded them.
+// Failures are as Export's.
 func (r *Runner) Plan(ctx context.Context, spec slate.ExportSpec, inputs []string) (Plan, error) {
 	if len(inputs) != len(spec.Clips) {
 		return Plan{}, failed(false, "%d takes for %d shots", len(inputs), len(spec.Clips))

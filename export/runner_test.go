@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"slate"
 	"slate/engine"
@@ -160,9 +159,10 @@ func TestExportCopy(t *testing.T) {
 	assertEmpty(t, tmp)
 }
 
-// TestPlanRemembers: a take is probed once while it is unchanged, and
-// again once it changes.
-func TestPlanRemembers(t *testing.T) {
+// TestPlanUsesRecordedStreams: takes that recorded their streams when they
+// were made are not probed again; older takes, or a file that is not the
+// one recorded, are.
+func TestPlanUsesRecordedStreams(t *testing.T) {
 	t.Parallel()
 	f := takes(t)
 	dir := t.TempDir()
@@ -173,35 +173,35 @@ func TestPlanRemembers(t *testing.T) {
 	if err := os.WriteFile(wrapper, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	inputs := make([]string, len(f.drafts.files))
-	for i, file := range f.drafts.files {
-		inputs[i] = filepath.Join(dir, filepath.Base(file))
-		if err := os.Link(file, inputs[i]); err != nil {
-			t.Fatal(err)
-		}
-	}
 	runs := func() int {
 		b, _ := os.ReadFile(count)
 		return strings.Count(string(b), "run")
 	}
 	r := &export.Runner{FFprobe: wrapper}
-	spec := withPreset(f.drafts, slate.PresetMP4H264)
-	for i, want := range []int{3, 3, 4} {
-		if i == 2 {
-			later := time.Now().Add(time.Hour)
-			if err := os.Chtimes(inputs[1], later, later); err != nil {
-				t.Fatal(err)
-			}
-		}
-		p, err := r.Plan(context.Background(), spec, inputs)
+	recorded := withPreset(f.drafts, slate.PresetMP4H264)
+	older := withPreset(f.drafts, slate.PresetMP4H264)
+	for i := range older.Clips {
+		older.Clips[i].Take = nil
+	}
+	resized := withPreset(f.drafts, slate.PresetMP4H264)
+	other := *resized.Clips[1].Take
+	other.Size++
+	resized.Clips[1].Take = &other
+	for _, tc := range []struct {
+		name string
+		spec slate.ExportSpec
+		runs int
+	}{{"recorded", recorded, 0}, {"older takes", older, 3}, {"another file", resized, 1}} {
+		before := runs()
+		p, err := r.Plan(context.Background(), tc.spec, f.drafts.files)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !p.Copy || p.Width != 854 {
-			t.Errorf("plan %d: %dx%d copy=%v, want the drafts' 854x480 copied", i, p.Width, p.Height, p.Copy)
+		if !p.Copy || p.Width != 854 || p.Height != 480 {
+			t.Errorf("%s: %dx%d copy=%v, want the drafts' 854x480 copied", tc.name, p.Width, p.Height, p.Copy)
 		}
-		if got := runs(); got != want {
-			t.Errorf("after plan %d ffprobe ran %d times, want %d", i, got, want)
+		if got := runs() - before; got != tc.runs {
+			t.Errorf("%s: ffprobe ran %d times, want %d", tc.name, got, tc.runs)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"slate"
 	"slate/engine/preview"
+	"slate/media"
 )
 
 // takesDir holds the takes every test and benchmark here cuts, made at
@@ -92,6 +93,16 @@ func makeFixtures(name string, scale int64) (*fixtures, error) {
 		return slate.ExportClip{Position: i, ShotID: fmt.Sprintf("shot-%d", i+1), ShotName: fmt.Sprintf("Shot %d", i+1),
 			TakeID: fmt.Sprintf("take-%d", i+1), DurationMS: ms * scale}
 	}
+	// Each take records what ffprobe says of it, as a worker's does.
+	recorded := func(clip slate.ExportClip, file string) (slate.ExportClip, error) {
+		info, err := media.Probe(context.Background(), "", file)
+		if err != nil {
+			return clip, err
+		}
+		clip.Take = &slate.Take{ID: clip.TakeID, ShotID: clip.ShotID, Width: info.Width, Height: info.Height,
+			FrameRate: info.FrameRate, DurationMS: info.DurationMS, Size: info.Size, Streams: info.Streams()}
+		return clip, nil
+	}
 	f := &fixtures{}
 	mixed := []struct {
 		clip slate.ExportClip
@@ -104,13 +115,19 @@ func makeFixtures(name string, scale int64) (*fixtures, error) {
 		if err != nil {
 			return nil, err
 		}
-		f.mixed.spec.Clips = append(f.mixed.spec.Clips, m.clip)
-		f.mixed.files = append(f.mixed.files, file)
-		file, err = render(fmt.Sprintf("draft-%d.mp4", i), m.clip, 854, 480)
+		c, err := recorded(m.clip, file)
 		if err != nil {
 			return nil, err
 		}
-		f.drafts.spec.Clips = append(f.drafts.spec.Clips, m.clip)
+		f.mixed.spec.Clips = append(f.mixed.spec.Clips, c)
+		f.mixed.files = append(f.mixed.files, file)
+		if file, err = render(fmt.Sprintf("draft-%d.mp4", i), m.clip, 854, 480); err != nil {
+			return nil, err
+		}
+		if c, err = recorded(m.clip, file); err != nil {
+			return nil, err
+		}
+		f.drafts.spec.Clips = append(f.drafts.spec.Clips, c)
 		f.drafts.files = append(f.drafts.files, file)
 	}
 	// A take with no sound at another rate, 400 ms long for a 500 ms shot:
@@ -121,8 +138,12 @@ func makeFixtures(name string, scale int64) (*fixtures, error) {
 	if err != nil {
 		return nil, fmt.Errorf("silent take: %v: %s", err, out)
 	}
-	f.mixed.spec.Clips = append(f.mixed.spec.Clips, slate.ExportClip{Position: 3, ShotID: "shot-4", ShotName: "Shot 4",
-		TakeID: "take-4", DurationMS: 500})
+	c, err := recorded(slate.ExportClip{Position: 3, ShotID: "shot-4", ShotName: "Shot 4", TakeID: "take-4",
+		DurationMS: 500}, silent)
+	if err != nil {
+		return nil, err
+	}
+	f.mixed.spec.Clips = append(f.mixed.spec.Clips, c)
 	f.mixed.files = append(f.mixed.files, silent)
 	return f, nil
 }

@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"slate"
 )
 
 // Info is what ffprobe says of a media file: what a take records and what
@@ -36,6 +38,26 @@ type Info struct {
 	Size int64
 	// FormatName is ffprobe's container name, such as "mov,mp4,m4a,3gp,3g2,mj2".
 	FormatName string
+}
+
+// Streams is what a take records of the streams, so it need not be probed
+// again.
+func (i Info) Streams() slate.Streams {
+	return slate.Streams{VideoCodec: i.VideoCodec, PixFmt: i.PixFmt, VideoProfile: i.VideoProfile,
+		AudioCodec: i.AudioCodec, AudioRate: i.AudioSampleRate, AudioChannels: i.AudioChannels}
+}
+
+// InfoOf is what a take recorded of its file when it was made, as Probe
+// would say it; ok is false for a take made before takes recorded their
+// streams.
+func InfoOf(t *slate.Take) (info Info, ok bool) {
+	st := t.Streams
+	if st.VideoCodec == "" {
+		return Info{}, false
+	}
+	return Info{Width: t.Width, Height: t.Height, FrameRate: t.FrameRate, DurationMS: t.DurationMS,
+		VideoCodec: st.VideoCodec, PixFmt: st.PixFmt, VideoProfile: st.VideoProfile, AudioCodec: st.AudioCodec,
+		AudioSampleRate: st.AudioRate, AudioChannels: st.AudioChannels, Size: t.Size}, true
 }
 
 type probeOutput struct {

@@ -238,7 +238,7 @@ func (s *DB) Finish(ctx context.Context, jobID, workerID string, r slate.RenderR
 		take := &slate.Take{ID: s.newID("take"), ShotID: j.ShotID, ProjectID: j.ProjectID, JobID: j.ID,
 			Engine: j.Engine, Tier: j.Tier, Width: r.Width, Height: r.Height, FrameRate: r.FrameRate,
 			DurationMS: r.DurationMS, Cost: j.Cost, MediaKey: r.MediaKey, MediaType: r.MediaType, Size: r.Size,
-			CreatedAt: tx.now}
+			Streams: r.Streams, CreatedAt: tx.now}
 		ok, err := tx.insertTake(ctx, j.OrgID, take)
 		if err != nil {
 			return err

@@ -335,8 +335,20 @@ func (tx *Tx) exportSpec(ctx context.Context, exportID string) (*slate.ExportSpe
 	if err != nil {
 		return nil, errNoRows(err, "export", exportID)
 	}
-	spec.Clips, err = tx.loadClips(ctx, exportID)
-	return spec, err
+	if spec.Clips, err = tx.loadClips(ctx, exportID); err != nil {
+		return nil, err
+	}
+	takes, err := queryAll(ctx, tx, `SELECT `+takeColumns+` FROM export_clips c JOIN takes t ON t.id = c.take_id
+		LEFT JOIN shots s ON s.id = t.shot_id WHERE c.export_id = $1 ORDER BY c.position`, scanTake, exportID)
+	if err != nil {
+		return nil, err
+	}
+	for i := range spec.Clips {
+		if i < len(takes) && takes[i].ID == spec.Clips[i].TakeID {
+			spec.Clips[i].Take = takes[i]
+		}
+	}
+	return spec, nil
 }
 
 // finishExport records an export's file on its row; the caller moves the

@@ -8,14 +8,16 @@ import (
 
 const takeColumns = `t.id, t.shot_id, t.project_id, COALESCE(t.job_id, ''), t.engine, t.tier, t.width, t.height,
 	t.frame_rate, t.duration_ms, t.cost, t.media_path, t.media_type, t.size, t.created_at,
-	CASE WHEN s.selected_take_id = t.id THEN 1 ELSE 0 END`
+	CASE WHEN s.selected_take_id = t.id THEN 1 ELSE 0 END, t.video_codec, t.pix_fmt, t.video_profile, t.audio_codec,
+	t.audio_rate, t.audio_channels`
 
 func scanTake(r scanner) (*slate.Take, error) {
 	t := &slate.Take{}
 	var created int64
 	var selected int
 	err := r.Scan(&t.ID, &t.ShotID, &t.ProjectID, &t.JobID, &t.Engine, &t.Tier, &t.Width, &t.Height, &t.FrameRate,
-		&t.DurationMS, &t.Cost, &t.MediaKey, &t.MediaType, &t.Size, &created, &selected)
+		&t.DurationMS, &t.Cost, &t.MediaKey, &t.MediaType, &t.Size, &created, &selected, &t.Streams.VideoCodec,
+		&t.Streams.PixFmt, &t.Streams.VideoProfile, &t.Streams.AudioCodec, &t.Streams.AudioRate, &t.Streams.AudioChannels)
 	if err != nil {
 		return nil, err
 	}
@@ -36,11 +38,14 @@ func (tx *Tx) insertTake(ctx context.Context, orgID string, t *slate.Take) (bool
 		return false, err
 	}
 	t.Selected = true
+	st := t.Streams
 	_, err = tx.ExecContext(ctx, `INSERT INTO takes (id, org_id, project_id, shot_id, job_id, engine, tier, width,
-		height, frame_rate, duration_ms, media_path, media_type, size, cost, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+		height, frame_rate, duration_ms, media_path, media_type, size, cost, created_at, video_codec, pix_fmt,
+		video_profile, audio_codec, audio_rate, audio_channels)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
 		t.ID, orgID, t.ProjectID, t.ShotID, null(t.JobID), t.Engine, t.Tier, t.Width, t.Height, t.FrameRate,
-		t.DurationMS, t.MediaKey, t.MediaType, t.Size, t.Cost, ms(t.CreatedAt))
+		t.DurationMS, t.MediaKey, t.MediaType, t.Size, t.Cost, ms(t.CreatedAt), st.VideoCodec, st.PixFmt,
+		st.VideoProfile, st.AudioCodec, st.AudioRate, st.AudioChannels)
 	return err == nil, err
 }
 

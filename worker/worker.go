@@ -346,7 +346,8 @@ func (c *Config) finish(ctx context.Context, log *slog.Logger, j *slate.Job, tmp
 		return
 	}
 	_, err = c.Queue.Finish(ctx, j.ID, c.ID, slate.RenderResult{MediaKey: key, MediaType: w.mediaType, Size: info.Size,
-		Width: info.Width, Height: info.Height, FrameRate: info.FrameRate, DurationMS: info.DurationMS})
+		Width: info.Width, Height: info.Height, FrameRate: info.FrameRate, DurationMS: info.DurationMS,
+		Streams: info.Streams()})
 	if err != nil {
 		// The job is not ours any more (or the database is gone): the
 		// file has no take to belong to.

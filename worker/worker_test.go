@@ -151,7 +151,8 @@ func TestWorkerRendersTakes(t *testing.T) {
 			abs(info.DurationMS-r.shots[i].DurationMS) > frame {
 			t.Fatalf("take %d probes as %+v, want 854×480 at 24 fps, 48 kHz, %d ms", i, info, r.shots[i].DurationMS)
 		}
-		if tk.Width != info.Width || tk.DurationMS != info.DurationMS || tk.Size != info.Size || !tk.Selected {
+		if tk.Width != info.Width || tk.DurationMS != info.DurationMS || tk.Size != info.Size || !tk.Selected ||
+			tk.Streams != info.Streams() || tk.Streams.VideoCodec != "h264" || tk.Streams.AudioRate != 48000 {
 			t.Fatalf("take %d records %+v, the file is %+v", i, tk, info)
 		}
 	}

@@ -40,7 +40,23 @@ CREATE TABLE export_clips (
 
 ALTER TABLE jobs ADD COLUMN export_id TEXT;
 
+-- What ffprobe measured of a take's streams when it was made, so an export
+-- decides whether takes join without re-encoding without probing again.
+-- Takes made before hold '' and 0, and are probed when exported.
+ALTER TABLE takes ADD COLUMN video_codec TEXT NOT NULL DEFAULT '';
+ALTER TABLE takes ADD COLUMN pix_fmt TEXT NOT NULL DEFAULT '';
+ALTER TABLE takes ADD COLUMN video_profile TEXT NOT NULL DEFAULT '';
+ALTER TABLE takes ADD COLUMN audio_codec TEXT NOT NULL DEFAULT '';
+ALTER TABLE takes ADD COLUMN audio_rate INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE takes ADD COLUMN audio_channels INTEGER NOT NULL DEFAULT 0;
+
 -- +goose Down
+ALTER TABLE takes DROP COLUMN audio_channels;
+ALTER TABLE takes DROP COLUMN audio_rate;
+ALTER TABLE takes DROP COLUMN audio_codec;
+ALTER TABLE takes DROP COLUMN video_profile;
+ALTER TABLE takes DROP COLUMN pix_fmt;
+ALTER TABLE takes DROP COLUMN video_codec;
 ALTER TABLE jobs DROP COLUMN export_id;
 DROP TABLE export_clips;
 DROP TABLE exports;

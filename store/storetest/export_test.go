@@ -82,6 +82,11 @@ func TestExportLifecycle(t *testing.T) {
 			len(c.Export.Clips) != 5 || c.Export.Clips[0].MediaKey == "" {
 			t.Fatalf("claim = %+v", c.Export)
 		}
+		for _, cl := range c.Export.Clips {
+			if cl.Take == nil || cl.Take.ID != cl.TakeID || cl.Take.MediaKey != cl.MediaKey {
+				t.Fatalf("claimed clip %+v carries take %+v", cl, cl.Take)
+			}
+		}
 		k.beat(c, 40)
 		if got := k.readExport(e.ID); got.State != slate.JobRunning || got.Progress != 40 {
 			t.Fatalf("running export = %+v", got)
