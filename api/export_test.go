@@ -5,15 +5,12 @@ import (
 	"context"
 	"fmt"
 	"mime"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"slate"
 	"slate/api"
 	"slate/export"
-	"slate/media"
 )
 
 // export posts an export as who and returns it.
@@ -44,20 +41,7 @@ func (h *harness) finishExport(who *person, projectID string, in slate.ExportInp
 	if c == nil || c.Export == nil || c.Export.ExportID != e.ID {
 		h.t.Fatalf("claimed %+v, want export %s", c, e.ID)
 	}
-	key, err := media.NewKey("exports", ".mp4")
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	file, err := h.media.Path(key)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-		h.t.Fatal(err)
-	}
-	if err := os.WriteFile(file, data, 0o644); err != nil {
-		h.t.Fatal(err)
-	}
+	key := h.putMedia("exports", data)
 	if _, err := h.env.DB.Finish(ctx, c.Job.ID, worker, slate.RenderResult{MediaKey: key, MediaType: "video/mp4",
 		Size: int64(len(data)), Width: 1080, Height: 1920, FrameRate: 24}); err != nil {
 		h.t.Fatal(err)

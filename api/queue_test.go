@@ -49,20 +49,7 @@ func (h *harness) take(who *person, ids treeIDs, data []byte) *slate.Take {
 	if c == nil || c.Job.ID != b.Items[0].ID {
 		h.t.Fatalf("claimed %+v, want job %s", c, b.Items[0].ID)
 	}
-	key, err := media.NewKey("takes", ".mp4")
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	file, err := h.media.Path(key)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
-		h.t.Fatal(err)
-	}
-	if err := os.WriteFile(file, data, 0o644); err != nil {
-		h.t.Fatal(err)
-	}
+	key := h.putMedia("takes", data)
 	j, err := h.env.DB.Finish(ctx, c.Job.ID, worker, slate.RenderResult{MediaKey: key, MediaType: "video/mp4",
 		Size: int64(len(data)), Width: c.Spec.Width, Height: c.Spec.Height, FrameRate: c.Spec.FrameRate,
 		DurationMS: c.Spec.DurationMS})
@@ -81,6 +68,27 @@ func (h *harness) take(who *person, ids treeIDs, data []byte) *slate.Take {
 	}
 	h.t.Fatalf("take %s not among the shot's takes %+v", j.TakeID, takes.Items)
 	return nil
+}
+
+// putMedia stores data under a new key below prefix in the media
+// directory, as a worker's finished file, and returns the key.
+func (h *harness) putMedia(prefix string, data []byte) string {
+	h.t.Helper()
+	key, err := media.NewKey(prefix, ".mp4")
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	file, err := h.media.Path(key)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Dir(file), 0o755); err != nil {
+		h.t.Fatal(err)
+	}
+	if err := os.WriteFile(file, data, 0o644); err != nil {
+		h.t.Fatal(err)
+	}
+	return key
 }
 
 // queueState is what a refused submission must leave as it was: the

@@ -8,6 +8,7 @@ import (
 
 	"slate"
 	"slate/export"
+	"slate/golden"
 )
 
 const output = "/srv/media/exports/.exp-1.part"
@@ -26,7 +27,7 @@ func TestArgs(t *testing.T) {
 			if p.Copy {
 				t.Fatal("mixed takes planned as a copy")
 			}
-			golden(t, "args_"+tc.name+".golden", strings.Join(export.Args(p, output, ""), "\n")+"\n")
+			golden.Check(t, "args_"+tc.name+".golden", strings.Join(export.Args(p, output, ""), "\n")+"\n")
 		})
 	}
 }
@@ -47,7 +48,7 @@ func TestArgsReframe(t *testing.T) {
 			t.Errorf("argument %d: pad %q, crop %q", i, pad[i], crop[i])
 		}
 	}
-	golden(t, "args_tiktok_pad.golden", strings.Join(pad, "\n")+"\n")
+	golden.Check(t, "args_tiktok_pad.golden", strings.Join(pad, "\n")+"\n")
 }
 
 func TestArgsCopy(t *testing.T) {
@@ -64,8 +65,8 @@ func TestArgsCopy(t *testing.T) {
 	if !strings.Contains(strings.Join(args, " "), " -map 0:v -map [a] -c:v copy ") {
 		t.Errorf("a copy does not copy the picture: %q", args)
 	}
-	golden(t, "args_copy.golden", strings.Join(args, "\n")+"\n")
-	golden(t, "concat_copy.golden", export.ConcatList(p))
+	golden.Check(t, "args_copy.golden", strings.Join(args, "\n")+"\n")
+	golden.Check(t, "concat_copy.golden", export.ConcatList(p))
 }
 
 func TestConcatList(t *testing.T) {

@@ -7,11 +7,12 @@ import (
 
 	"slate"
 	"slate/export"
+	"slate/golden"
 )
 
 func TestEDLGolden(t *testing.T) {
 	t.Parallel()
-	golden(t, "three_shots.edl", export.EDL(threeShots(slate.PresetProRes422HQ)))
+	golden.Check(t, "three_shots.edl", export.EDL(threeShots(slate.PresetProRes422HQ)))
 }
 
 // shots is a spec of n shots lasting durationsMS in turn at fps.

@@ -1,36 +1,12 @@
 package export_test
 
 import (
-	"flag"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"slate"
 	"slate/export"
 	"slate/media"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata")
-
-// golden compares got with testdata/name, or rewrites it under -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs:\n got:\n%s\nwant:\n%s", path, got, want)
-	}
-}
 
 // threeShots is a spec of three shots of 1000, 1500 and 500 ms at 24 fps.
 func threeShots(preset string) slate.ExportSpec {

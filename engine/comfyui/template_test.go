@@ -3,16 +3,13 @@ package comfyui_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
 	"slate"
 	"slate/engine/comfyui"
+	"slate/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata")
 
 func testSpec() slate.RenderSpec {
 	return slate.RenderSpec{
@@ -54,19 +51,7 @@ func TestFillGolden(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	path := filepath.Join("testdata", "wan_t2v.filled.golden")
-	if *update {
-		if err := os.WriteFile(path, append(got, '\n'), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if string(append(got, '\n')) != string(want) {
-		t.Errorf("filled workflow differs from %s:\n%s", path, got)
-	}
+	golden.Check(t, "wan_t2v.filled.golden", string(got)+"\n")
 }
 
 func TestFillValues(t *testing.T) {

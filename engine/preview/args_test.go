@@ -1,36 +1,13 @@
 package preview_test
 
 import (
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 
 	"slate"
 	"slate/engine/preview"
+	"slate/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata")
-
-// golden compares got with testdata/name, or rewrites it under -update.
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs:\n got:\n%s\nwant:\n%s", path, got, want)
-	}
-}
 
 func spec(w, h, fps int, ms int64) slate.RenderSpec {
 	return slate.RenderSpec{JobID: "j1", ShotID: "shot-1", ShotName: "Opening", Prompt: "A lighthouse at dusk",
@@ -71,7 +48,7 @@ func TestArgs(t *testing.T) {
 					t.Errorf("the argument list holds the user's text %q", text)
 				}
 			}
-			golden(t, "args_"+tc.name+".golden", joined+"\n")
+			golden.Check(t, "args_"+tc.name+".golden", joined+"\n")
 		})
 	}
 }
@@ -155,7 +132,7 @@ func TestLayout(t *testing.T) {
 			if strings.Contains(card.Name, "\n") {
 				t.Errorf("name spans lines: %q", card.Name)
 			}
-			golden(t, "layout_"+tc.name+".golden", card.Name+"\n---\n"+card.Prompt+"\n---\n"+card.Info+"\n")
+			golden.Check(t, "layout_"+tc.name+".golden", card.Name+"\n---\n"+card.Prompt+"\n---\n"+card.Info+"\n")
 		})
 	}
 }
