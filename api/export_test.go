@@ -34,10 +34,7 @@ func (h *harness) finishExport(who *person, projectID string, in slate.ExportInp
 	e := h.export(who, projectID, in)
 	ctx := context.Background()
 	worker := fmt.Sprintf("api-cutter-%d", seq.Add(1))
-	c, err := h.env.DB.Claim(ctx, slate.ClaimRequest{WorkerID: worker, Engines: []string{slate.ExportEngine}})
-	if err != nil {
-		h.t.Fatal(err)
-	}
+	c := h.claim(worker, slate.ExportEngine)
 	if c == nil || c.Export == nil || c.Export.ExportID != e.ID {
 		h.t.Fatalf("claimed %+v, want export %s", c, e.ID)
 	}
