@@ -60,10 +60,8 @@ type ExportClip struct {
 	ShotName   string `json:"shot_name"`
 	TakeID     string `json:"take_id"`
 	DurationMS int64  `json:"duration_ms"`
-	// MediaKey is where the take's file is in the media directory.
-	MediaKey string `json:"-"`
-	// Take is the take as recorded, on the spec a worker claims: what
-	// ffprobe measured of it when it was made.
+	// Take is the take as recorded, on the spec a worker claims: where its
+	// file is, and what ffprobe measured of it when it was made.
 	Take *Take `json:"-"`
 }
 

@@ -12,9 +12,9 @@ import (
 func threeShots(preset string) slate.ExportSpec {
 	return slate.ExportSpec{ExportID: "exp-1", Title: "The Lighthouse", Preset: preset, Reframe: slate.ReframeCrop,
 		FrameRate: 24, Clips: []slate.ExportClip{
-			{Position: 0, ShotID: "shot-1", ShotName: "Opening", TakeID: "take-1", DurationMS: 1000, MediaKey: "takes/take-1.mp4"},
-			{Position: 1, ShotID: "shot-2", ShotName: "The keeper", TakeID: "take-2", DurationMS: 1500, MediaKey: "takes/take-2.mp4"},
-			{Position: 2, ShotID: "shot-3", ShotName: "Lamp", TakeID: "take-3", DurationMS: 500, MediaKey: "takes/take-3.mp4"},
+			{Position: 0, ShotID: "shot-1", ShotName: "Opening", TakeID: "take-1", DurationMS: 1000},
+			{Position: 1, ShotID: "shot-2", ShotName: "The keeper", TakeID: "take-2", DurationMS: 1500},
+			{Position: 2, ShotID: "shot-3", ShotName: "Lamp", TakeID: "take-3", DurationMS: 500},
 		}}
 }
 

@@ -224,34 +224,15 @@ func (s *DB) Finish(ctx context.Context, jobID, workerID string, r slate.RenderR
 		if err != nil {
 			return err
 		}
-		l := lanes{}
+		ev := queue.Succeed
 		if j.ExportID != "" {
 			if err := tx.finishExport(ctx, j, r); err != nil {
 				return err
 			}
-			if err := tx.move(ctx, j, queue.Succeed, l); err != nil {
-				return err
-			}
-			out = &j.Job
-			return tx.saveLanes(ctx, l)
-		}
-		take := &slate.Take{ID: s.newID("take"), ShotID: j.ShotID, ProjectID: j.ProjectID, JobID: j.ID,
-			Engine: j.Engine, Tier: j.Tier, Width: r.Width, Height: r.Height, FrameRate: r.FrameRate,
-			DurationMS: r.DurationMS, Cost: j.Cost, MediaKey: r.MediaKey, MediaType: r.MediaType, Size: r.Size,
-			Streams: r.Streams, CreatedAt: tx.now}
-		ok, err := tx.insertTake(ctx, j.OrgID, take)
-		if err != nil {
+		} else if ev, err = tx.keepTake(ctx, j, r); err != nil {
 			return err
 		}
-		ev := queue.Succeed
-		if ok {
-			j.TakeID, j.Progress = take.ID, 100
-		} else {
-			// The shot was deleted while it rendered: nothing to keep, so
-			// nothing to charge.
-			ev = queue.Fail
-			j.Error = &slate.JobError{Code: slate.JobErrEngineFailed, Message: "the shot was deleted while it rendered"}
-		}
+		l := lanes{}
 		if err := tx.move(ctx, j, ev, l); err != nil {
 			return err
 		}
@@ -259,6 +240,25 @@ func (s *DB) Finish(ctx context.Context, jobID, workerID string, r slate.RenderR
 		return tx.saveLanes(ctx, l)
 	})
 	return out, err
+}
+
+// keepTake stores a finished render as its shot's selected take. A shot
+// deleted while it rendered keeps nothing, and the job fails uncharged.
+func (tx *Tx) keepTake(ctx context.Context, j *jobRow, r slate.RenderResult) (queue.Event, error) {
+	take := &slate.Take{ID: tx.db.newID("take"), ShotID: j.ShotID, ProjectID: j.ProjectID, JobID: j.ID,
+		Engine: j.Engine, Tier: j.Tier, Width: r.Width, Height: r.Height, FrameRate: r.FrameRate,
+		DurationMS: r.DurationMS, Cost: j.Cost, MediaKey: r.MediaKey, MediaType: r.MediaType, Size: r.Size,
+		Streams: r.Streams, CreatedAt: tx.now}
+	ok, err := tx.insertTake(ctx, j.OrgID, take)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		j.Error = &slate.JobError{Code: slate.JobErrEngineFailed, Message: "the shot was deleted while it rendered"}
+		return queue.Fail, nil
+	}
+	j.TakeID, j.Progress = take.ID, 100
+	return queue.Succeed, nil
 }
 
 // Fail ends a job its engine could not render; its hold is released.

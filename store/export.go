@@ -157,31 +157,10 @@ func (tx *Tx) exportClips(ctx context.Context, p *slate.Project, sel slate.Selec
 			Message: fmt.Sprintf("%d of %d shots have no take to export: %s%s; render them or select a take first",
 				len(missing), len(shots), strings.Join(names, ", "), more)}
 	}
-	media := map[string]string{}
-	rows, err := tx.QueryContext(ctx, `SELECT t.id, t.media_path FROM takes t
-		JOIN shots s ON s.selected_take_id = t.id WHERE s.project_id = $1`, p.ID)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, key string
-		if err := rows.Scan(&id, &key); err != nil {
-			return nil, err
-		}
-		media[id] = key
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
 	clips := make([]slate.ExportClip, len(shots))
 	for i, sh := range shots {
-		key, ok := media[sh.SelectedTakeID]
-		if !ok {
-			return nil, fmt.Errorf("store: shot %s selects take %s, which is not stored", sh.ID, sh.SelectedTakeID)
-		}
 		clips[i] = slate.ExportClip{Position: i + 1, ShotID: sh.ID, ShotName: sh.Name, TakeID: sh.SelectedTakeID,
-			DurationMS: sh.DurationMS, MediaKey: key}
+			DurationMS: sh.DurationMS}
 	}
 	return clips, nil
 }
@@ -194,14 +173,14 @@ func (tx *Tx) insertClips(ctx context.Context, exportID string, clips []slate.Ex
 	for start := 0; start < len(clips); start += clipChunk {
 		part := clips[start:min(start+clipChunk, len(clips))]
 		var q strings.Builder
-		q.WriteString(`INSERT INTO export_clips (export_id, position, shot_id, shot_name, take_id, media_path, duration_ms) VALUES `)
-		args := make([]any, 0, len(part)*7)
+		q.WriteString(`INSERT INTO export_clips (export_id, position, shot_id, shot_name, take_id, duration_ms) VALUES `)
+		args := make([]any, 0, len(part)*6)
 		for i, c := range part {
 			if i > 0 {
 				q.WriteString(", ")
 			}
-			q.WriteString("(" + placeholders(len(args)+1, 7) + ")")
-			args = append(args, exportID, c.Position, c.ShotID, c.ShotName, c.TakeID, c.MediaKey, c.DurationMS)
+			q.WriteString("(" + placeholders(len(args)+1, 6) + ")")
+			args = append(args, exportID, c.Position, c.ShotID, c.ShotName, c.TakeID, c.DurationMS)
 		}
 		if _, err := tx.ExecContext(ctx, q.String(), args...); err != nil {
 			return err
@@ -211,10 +190,10 @@ func (tx *Tx) insertClips(ctx context.Context, exportID string, clips []slate.Ex
 }
 
 func (tx *Tx) loadClips(ctx context.Context, exportID string) ([]slate.ExportClip, error) {
-	return queryAll(ctx, tx, `SELECT position, shot_id, shot_name, take_id, media_path, duration_ms
+	return queryAll(ctx, tx, `SELECT position, shot_id, shot_name, take_id, duration_ms
 		FROM export_clips WHERE export_id = $1 ORDER BY position`, func(r scanner) (slate.ExportClip, error) {
 		var c slate.ExportClip
-		err := r.Scan(&c.Position, &c.ShotID, &c.ShotName, &c.TakeID, &c.MediaKey, &c.DurationMS)
+		err := r.Scan(&c.Position, &c.ShotID, &c.ShotName, &c.TakeID, &c.DurationMS)
 		return c, err
 	}, exportID)
 }
@@ -338,15 +317,19 @@ func (tx *Tx) exportSpec(ctx context.Context, exportID string) (*slate.ExportSpe
 	if spec.Clips, err = tx.loadClips(ctx, exportID); err != nil {
 		return nil, err
 	}
-	takes, err := queryAll(ctx, tx, `SELECT `+takeColumns+` FROM export_clips c JOIN takes t ON t.id = c.take_id
-		LEFT JOIN shots s ON s.id = t.shot_id WHERE c.export_id = $1 ORDER BY c.position`, scanTake, exportID)
+	// A take is never deleted, and its file never moves: the clip's take
+	// says where the file is.
+	takes, err := queryAll(ctx, tx, `SELECT `+takeColumns+` FROM takes t LEFT JOIN shots s ON s.id = t.shot_id
+		WHERE t.id IN (SELECT take_id FROM export_clips WHERE export_id = $1)`, scanTake, exportID)
 	if err != nil {
 		return nil, err
 	}
+	byID := make(map[string]*slate.Take, len(takes))
+	for _, t := range takes {
+		byID[t.ID] = t
+	}
 	for i := range spec.Clips {
-		if i < len(takes) && takes[i].ID == spec.Clips[i].TakeID {
-			spec.Clips[i].Take = takes[i]
-		}
+		spec.Clips[i].Take = byID[spec.Clips[i].TakeID]
 	}
 	return spec, nil
 }

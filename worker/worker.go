@@ -217,7 +217,10 @@ func (c *Config) workOf(cl *slate.Claim) (*work, *engine.Error) {
 		}
 		inputs := make([]string, len(cl.Export.Clips))
 		for i, clip := range cl.Export.Clips {
-			path, err := c.Media.Path(clip.MediaKey)
+			if clip.Take == nil {
+				return nil, engine.Errorf(slate.JobErrEngineFailed, false, "the take of shot %q is not stored", clip.ShotName)
+			}
+			path, err := c.Media.Path(clip.Take.MediaKey)
 			if err != nil {
 				return nil, engine.Errorf(slate.JobErrEngineFailed, false, "the take of shot %q has no usable file: %v", clip.ShotName, err)
 			}

@@ -33,7 +33,6 @@ CREATE TABLE export_clips (
     shot_id     TEXT NOT NULL,
     shot_name   TEXT NOT NULL,
     take_id     TEXT NOT NULL,
-    media_path  TEXT NOT NULL,
     duration_ms BIGINT NOT NULL,
     PRIMARY KEY (export_id, position)
 );

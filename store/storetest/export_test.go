@@ -79,11 +79,11 @@ func TestExportLifecycle(t *testing.T) {
 		}
 		c := k.mustClaim("cutter", "preview", slate.ExportEngine)
 		if c.Export == nil || c.Export.ExportID != e.ID || c.Export.Preset != e.Preset || c.Export.FrameRate != 24 ||
-			len(c.Export.Clips) != 5 || c.Export.Clips[0].MediaKey == "" {
+			len(c.Export.Clips) != 5 {
 			t.Fatalf("claim = %+v", c.Export)
 		}
 		for _, cl := range c.Export.Clips {
-			if cl.Take == nil || cl.Take.ID != cl.TakeID || cl.Take.MediaKey != cl.MediaKey {
+			if cl.Take == nil || cl.Take.ID != cl.TakeID || cl.Take.MediaKey == "" {
 				t.Fatalf("claimed clip %+v carries take %+v", cl, cl.Take)
 			}
 		}
