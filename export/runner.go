@@ -7,7 +7,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"slate"
@@ -15,13 +14,9 @@ import (
 	"slate/ffmpeg"
 )
 
-// probeWorkers bounds how many ffprobes run at once: enough to hide their
-// start-up cost, few enough not to crowd a small worker's cores.
-const probeWorkers = 4
-
 // Runner makes export files with the ffmpeg and ffprobe binaries. The
 // zero value runs both from PATH with temporary files in os.TempDir(). It
-// is safe for concurrent exports, and must not be copied after first use.
+// is safe for concurrent exports.
 type Runner struct {
 	FFmpeg, FFprobe string
 	// TempDir is where the concat list of a copied cut is written.
@@ -51,16 +46,9 @@ func (r *Runner) Plan(ctx context.Context, spec slate.ExportSpec, inputs []strin
 	}
 	sources := make([]Source, len(inputs))
 	errs := make([]error, len(inputs))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, probeWorkers)
 	for i, in := range inputs {
-		wg.Go(func() {
-			sem <- struct{}{}
-			defer func() { <-sem }()
-			sources[i], errs[i] = r.probe(ctx, spec.Clips[i], in)
-		})
+		sources[i], errs[i] = r.probe(ctx, spec.Clips[i], in)
 	}
-	wg.Wait()
 	if ctx.Err() != nil {
 		return Plan{}, ctx.Err()
 	}
