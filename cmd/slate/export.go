@@ -47,6 +47,9 @@ func (a *app) exportCommand() *cobra.Command {
 		if !slate.ValidPreset(preset) {
 			return usagef("--preset %q: want one of %s", preset, strings.Join(slate.ExportPresets, ", "))
 		}
+		if r := slate.Reframe(reframe); r != "" && r != slate.ReframeCrop && r != slate.ReframePad {
+			return usagef("--reframe %q: want crop or pad", reframe)
+		}
 		if priority < slate.MinPriority || priority > slate.MaxPriority {
 			return usagef("--priority %d: want %d–%d", priority, slate.MinPriority, slate.MaxPriority)
 		}
@@ -188,11 +191,13 @@ func (a *app) exportDownloadCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if out == "" && edl == "" {
+			// The file goes under its own name unless -o names another; an
+			// unfinished export has only its EDL to give.
+			if out == "" {
 				out = e.FileName
-				if out == "" {
-					return fmt.Errorf("export %s is %s: it has no file yet", e.ID, e.State)
-				}
+			}
+			if out == "" && edl == "" {
+				return fmt.Errorf("export %s is %s: it has no file yet (its EDL is ready: --edl FILE)", e.ID, e.State)
 			}
 			return a.saveExport(ctx, c, e, out, edl)
 		})
