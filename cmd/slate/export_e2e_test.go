@@ -24,13 +24,7 @@ import (
 func TestCLIExport(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	srv := startServer(t, dir, "--demo", "--workers", "2", "--poll", "100ms")
-	c := newCLI(t, "demo")
-	c.ok("login", "--server", srv.URL, "--email", demo.Email, "--password", demo.Password)
-	var projects []*slate.Project
-	c.json(&projects, "project", "list")
-	p := projects[0]
-	c.ok("project", "use", p.ID)
+	c, p, _ := demoCLI(t, dir, "2")
 	var tree slate.Tree
 	c.json(&tree, "tree")
 	scene := tree.Acts[0].Scenes[0]

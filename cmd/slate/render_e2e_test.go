@@ -15,6 +15,23 @@ import (
 	"slate/media"
 )
 
+// demoCLI serves the demo with that many in-process workers, signs in as the
+// demo producer and chooses the demo project; it returns the CLI, the
+// project and the server.
+func demoCLI(t *testing.T, dir, workers string) (*cli, *slate.Project, *server) {
+	t.Helper()
+	srv := startServer(t, dir, "--demo", "--workers", workers, "--poll", "100ms")
+	c := newCLI(t, "demo")
+	c.ok("login", "--server", srv.URL, "--email", demo.Email, "--password", demo.Password)
+	var projects []*slate.Project
+	c.json(&projects, "project", "list")
+	if len(projects) != 1 || projects[0].Title != demo.Title {
+		t.Fatalf("demo projects = %+v", projects)
+	}
+	c.ok("project", "use", projects[0].ID)
+	return c, projects[0], srv
+}
+
 // TestCLIRender renders the demo project through the binary only: render
 // estimates, asks and submits; the server's own workers render real clips
 // with the preview engine; queue watch follows them to the end; every take
@@ -23,16 +40,7 @@ import (
 func TestCLIRender(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	srv := startServer(t, dir, "--demo", "--workers", "4", "--poll", "100ms")
-	c := newCLI(t, "demo")
-	c.ok("login", "--server", srv.URL, "--email", demo.Email, "--password", demo.Password)
-	var projects []*slate.Project
-	c.json(&projects, "project", "list")
-	if len(projects) != 1 || projects[0].Title != demo.Title {
-		t.Fatalf("demo projects = %+v", projects)
-	}
-	p := projects[0]
-	c.ok("project", "use", p.ID)
+	c, p, srv := demoCLI(t, dir, "4")
 	var tree slate.Tree
 	c.json(&tree, "tree")
 	shots := map[string]*slate.Shot{}
