@@ -20,6 +20,7 @@ import (
 	"slate"
 	"slate/events"
 	"slate/pricing"
+	"slate/session"
 )
 
 // Server serves the REST API on the domain services.
@@ -120,7 +121,7 @@ func (s *Server) init() {
 		config.Components.SecuritySchemes = map[string]*huma.SecurityScheme{
 			schemeBearer: {Type: "http", Scheme: "bearer",
 				Description: "A session token from login or an API token from POST /api/v1/tokens."},
-			schemeSession: {Type: "apiKey", In: "cookie", Name: sessionCookie,
+			schemeSession: {Type: "apiKey", In: "cookie", Name: session.CookieName,
 				Description: "The web app's session cookie, set by login."},
 		}
 		s.api = humago.New(s.mux, config)

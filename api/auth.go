@@ -6,10 +6,8 @@ import (
 	"strings"
 
 	"slate"
+	"slate/session"
 )
-
-// sessionCookie carries the web app's session token.
-const sessionCookie = "slate_session"
 
 type secretKey struct{}
 
@@ -29,9 +27,16 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 			return
 		}
-		secret, err := credential(r)
+		secret, fromCookie, err := credential(r)
 		if err != nil {
 			writeProblem(w, r, err)
+			return
+		}
+		// A browser sends the cookie whichever site made the request, so a
+		// change made with it must prove it came from Slate's own pages.
+		if fromCookie && !session.Safe(r.Method) && !session.ValidCSRF(r, secret) {
+			writeProblem(w, r, slate.Errorf(slate.EFORBIDDEN,
+				"a request signed in by the session cookie must carry the page's %s header", session.CSRFHeader))
 			return
 		}
 		u, err := s.Users.Authenticate(r.Context(), secret)
@@ -46,19 +51,20 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	})
 }
 
-// credential finds the token of a request. The Authorization header wins
-// over the cookie: a client that sends one means it.
-func credential(r *http.Request) (string, error) {
+// credential finds the token of a request and whether it came from the
+// session cookie. The Authorization header wins over the cookie: a client
+// that sends one means it.
+func credential(r *http.Request) (secret string, fromCookie bool, err error) {
 	if h := r.Header.Get("Authorization"); h != "" {
 		scheme, token, ok := strings.Cut(h, " ")
 		token = strings.TrimSpace(token)
 		if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
-			return "", slate.Errorf(slate.EUNAUTHENTICATED, "the Authorization header must be \"Bearer <token>\"")
+			return "", false, slate.Errorf(slate.EUNAUTHENTICATED, "the Authorization header must be \"Bearer <token>\"")
 		}
-		return token, nil
+		return token, false, nil
 	}
-	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-		return c.Value, nil
+	if c := session.Secret(r); c != "" {
+		return c, true, nil
 	}
-	return "", slate.Errorf(slate.EUNAUTHENTICATED, "sign in: send \"Authorization: Bearer <token>\" or the session cookie")
+	return "", false, slate.Errorf(slate.EUNAUTHENTICATED, "sign in: send \"Authorization: Bearer <token>\" or the session cookie")
 }

@@ -9,6 +9,7 @@ import (
 
 	"slate"
 	"slate/api"
+	"slate/session"
 	"slate/store/storetest"
 )
 
@@ -46,6 +47,22 @@ func TestSessions(t *testing.T) {
 			t.Errorf("me %+v", me)
 		}
 		h.must(call{method: "GET", path: "/api/v1/me", header: map[string]string{"Cookie": "slate_session=" + s.Token}}, 200, nil)
+
+		// A change made with the cookie needs the session's CSRF token, and
+		// nothing is written without it; bearer tokens need none.
+		cookie = "slate_session=" + s.Token
+		create := slate.OrgInput{Name: "Via cookie", Plan: "free"}
+		for _, bad := range []string{"", "forged", session.CSRFToken(p.Token)} {
+			h.do(call{method: "POST", path: "/api/v1/orgs", body: create,
+				header: map[string]string{"Cookie": cookie, session.CSRFHeader: bad}}).problem(t, 403, "forbidden")
+		}
+		var orgs struct{ Items []slate.Org }
+		h.must(call{method: "GET", path: "/api/v1/orgs", header: map[string]string{"Cookie": cookie}}, 200, &orgs)
+		if len(orgs.Items) != 0 {
+			t.Fatalf("a refused cookie request wrote %+v", orgs.Items)
+		}
+		h.must(call{method: "POST", path: "/api/v1/orgs", body: create,
+			header: map[string]string{"Cookie": cookie, session.CSRFHeader: session.CSRFToken(s.Token)}}, 201, nil)
 
 		var tok slate.Token
 		h.must(call{method: "POST", path: "/api/v1/tokens", token: s.Token, body: slate.TokenInput{Name: "ci"}}, 201, &tok)

@@ -12,6 +12,9 @@ import (
 type requestInfo struct {
 	op     string
 	userID string
+	// tls says the browser reached us over HTTPS (directly or through a
+	// proxy that says so), so session cookies are marked Secure.
+	tls bool
 }
 
 type requestInfoKey struct{}
@@ -52,7 +55,7 @@ func (s *Server) operation(pattern string) string {
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ri := &requestInfo{op: s.operation(s.pattern(r))}
+		ri := &requestInfo{op: s.operation(s.pattern(r)), tls: r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"}
 		log := s.logger()
 		ctx := context.WithValue(r.Context(), loggerKey{}, log)
 		ctx = context.WithValue(ctx, requestInfoKey{}, ri)

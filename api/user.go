@@ -8,6 +8,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"slate"
+	"slate/session"
 )
 
 // Login is what signing in needs.
@@ -57,8 +58,7 @@ func (s *Server) registerUsers() {
 		if err := s.Users.Logout(ctx, secretFrom(ctx)); err != nil {
 			return nil, err
 		}
-		return &logoutOut{SetCookie: http.Cookie{Name: sessionCookie, Path: "/", MaxAge: -1,
-			HttpOnly: true, SameSite: http.SameSiteLaxMode}}, nil
+		return &logoutOut{SetCookie: session.Expired(infoFrom(ctx).tls)}, nil
 	})
 	register(s, huma.Operation{
 		OperationID: "createToken", Method: http.MethodPost, Path: "/api/v1/tokens", Tags: tags,
@@ -82,9 +82,10 @@ func (s *Server) login(ctx context.Context, email, password string) (*sessionOut
 	if err != nil {
 		return nil, err
 	}
-	c := http.Cookie{Name: sessionCookie, Value: t.Secret, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode}
+	var expires time.Time
 	if t.ExpiresAt != nil {
-		c.Expires = *t.ExpiresAt
+		expires = *t.ExpiresAt
 	}
+	c := session.Cookie(t.Secret, expires, infoFrom(ctx).tls)
 	return &sessionOut{SetCookie: c, Body: &Session{Token: t.Secret, ExpiresAt: t.ExpiresAt, User: u}}, nil
 }
