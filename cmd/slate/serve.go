@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	neturl "net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"slate/payment"
 	"slate/pricing"
 	"slate/store"
+	"slate/web"
 )
 
 // shutdownTimeout bounds how long a stopping server waits for requests in
@@ -165,8 +167,12 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		Clock: clk, Logger: log, Ready: db.Ping,
 		Webhooks: db, Events: broker,
 	}
+	app := &web.Server{
+		Users: db, Orgs: db, Projects: db, Tree: db, Credits: db, Queue: db, Takes: db,
+		Exports: db, Webhooks: db, Catalog: db.Catalog, Logger: log, API: srv.Handler(),
+	}
 	hs := &http.Server{
-		Handler:           srv.Handler(),
+		Handler:           app.Handler(),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
@@ -177,6 +183,8 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	fmt.Fprintf(a.stdout, "Slate is listening on %s\n", url)
 	if seeded != nil {
 		fmt.Fprintf(a.stdout, "Demo login: %s / %s\n", seeded.Email, seeded.Password)
+		fmt.Fprintf(a.stdout, "Open %s/login?email=%s&next=/projects/%s in a browser\n",
+			url, neturl.QueryEscape(seeded.Email), seeded.Project.ID)
 		fmt.Fprintf(a.stdout, "Try: slate login --server %s --email %s --password %s && slate tree %s\n",
 			url, seeded.Email, seeded.Password, seeded.Project.ID)
 	}
