@@ -332,7 +332,16 @@
   });
   document.addEventListener('submit', function (e) {
     var f = e.target;
-    if (f.dataset.api) { e.preventDefault(); act(f); }
+    if (f.dataset.api) { e.preventDefault(); act(f); return; }
+    // A GET form marked data-fragment-form="ID" (filters of the credits
+    // history) reloads that fragment instead of the page.
+    if (f.dataset.fragmentForm) {
+      e.preventDefault();
+      var url = f.getAttribute('action') + '?' + new URLSearchParams(new FormData(f)).toString();
+      var target = document.getElementById(f.dataset.fragmentForm);
+      html(url).then(function (fresh) { target.replaceWith(fresh); })
+        .catch(function (err) { toast(err.message, 'error'); });
+    }
   });
   document.addEventListener('change', function (e) {
     var el = e.target;
