@@ -62,10 +62,10 @@
       return res.text().then(function (text) {
         var doc = new DOMParser().parseFromString(text, 'text/html');
         if (!res.ok) {
-          var msg = el && $('[role=alert]', el.ownerDocument) ;
-          throw new Error(msg ? msg.textContent : res.status + ' ' + res.statusText);
+          var msg = $('[role=alert]', doc);
+          throw new Error(msg && msg.textContent ? msg.textContent : res.status + ' ' + res.statusText);
         }
-        return el;
+        return doc.body.firstElementChild;
       });
     });
   }
@@ -96,6 +96,10 @@
         if (type === 'int') { if (v === '') return; v = parseInt(v, 10); }
         else if (type === 'ms') { if (v === '') return; v = Math.round(parseFloat(v) * 1000); }
         else if (type === 'list') v = v.split(',').map(function (s) { return s.trim(); }).filter(Boolean);
+        // Whole numbers become numbers; anything else stays text, so the
+        // API's error names the field.
+        else if (type === 'int-list') v = v.split(',').map(function (s) { return s.trim(); }).filter(Boolean)
+          .map(function (s) { return /^-?\d+$/.test(s) ? parseInt(s, 10) : s; });
         else if (type === 'optional-int') { if (v === '') return; v = parseInt(v, 10); }
       }
       set(out, el.name, v);
@@ -139,15 +143,17 @@
   }
 
   // done runs the steps after a change, separated by spaces: refresh:ID,
-  // panel:KIND/ID, go:URL, reload, close, reestimate and notify (the
-  // element's data-notify text). {id} stands for the id the API answered.
+  // panel:KIND/ID, go:URL, reload, close, reestimate, show:ID and notify
+  // (the element's data-notify text). {id} and {org_id} stand for those
+  // fields of the API's answer.
   function done(steps, res, el) {
     var id = res && res.id ? res.id : '';
     var chain = Promise.resolve();
     steps.split(' ').filter(Boolean).forEach(function (step) {
       var i = step.indexOf(':');
       var verb = i < 0 ? step : step.slice(0, i);
-      var arg = i < 0 ? '' : step.slice(i + 1).replace('{id}', encodeURIComponent(id));
+      var arg = i < 0 ? '' : step.slice(i + 1).replace('{id}', encodeURIComponent(id))
+        .replace('{org_id}', encodeURIComponent((res && res.org_id) || ''));
       chain = chain.then(function () {
         switch (verb) {
           case 'refresh': return refresh(arg);
@@ -157,10 +163,23 @@
           case 'close': closeDialog(); return;
           case 'reestimate': return reestimate(el.closest('form'));
           case 'notify': toast(el.dataset.notify || 'Done.'); return;
+          case 'show': show(arg, res); return;
         }
       });
     });
     return chain;
+  }
+
+  // show fills an element's [data-field] children from the API's answer (a
+  // token or secret shown once) and unhides it.
+  function show(id, res) {
+    var box = document.getElementById(id);
+    if (!box) return;
+    $all('[data-field]', box).forEach(function (f) {
+      var v = res ? res[f.dataset.field] : '';
+      f.textContent = v == null ? '' : String(v);
+    });
+    box.hidden = false;
   }
 
   // refresh re-renders the element with this id from its data-src.

@@ -1,0 +1,190 @@
+package main_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"slate"
+)
+
+// owner is the person the browser tests sign up as.
+const (
+	ownerEmail    = "producer@slate.test"
+	ownerPassword = "correct horse battery"
+)
+
+// TestBrowserProducerDesk walks the producer's desk in headless Chromium
+// against the real binary: sign up, create an organisation and project,
+// build a small tree, tag two shots, estimate them from the tag (checked
+// against the API's quote), submit, and watch the renders succeed and the
+// credits counter drop by exactly the total without a reload. A second,
+// read-only session has no edit controls and sees a lock appear live.
+func TestBrowserProducerDesk(t *testing.T) {
+	t.Parallel()
+	chromium(t)
+	dir := t.TempDir()
+	srv := startServer(t, dir, "--workers", "2", "--poll", "100ms")
+	b := newBrowser(t, srv.URL, 1280)
+
+	// Sign up, then the first organisation and project.
+	b.open("/")
+	b.until("the sign-in page", `location.pathname === "/login"`)
+	b.click(`a[href^="/signup"]`)
+	b.fill(`#signup-form input[name=name]`, "Pat Producer")
+	b.fill(`#signup-form input[name=email]`, ownerEmail)
+	b.fill(`#signup-form input[name=password]`, ownerPassword)
+	b.click(`#signup-form button[type=submit]`)
+	b.until("the new organisation page", `location.pathname === "/orgs/new"`)
+	b.fill(`#org-form input[name=name]`, "Harbour Films")
+	b.fill(`#org-form select[name=plan]`, "standard")
+	b.click(`#org-form button[type=submit]`)
+	b.until("the organisation page", `location.pathname.startsWith("/orgs/org_")`)
+	b.fill(`#project-form input[name=title]`, "Night Ferry")
+	b.click(`#project-form button[type=submit]`)
+	b.until("the project page", `location.pathname.startsWith("/projects/")`)
+	projectID := strings.TrimPrefix(eval[string](b, `location.pathname`), "/projects/")
+
+	// Build the tree: an act, a scene, three shots.
+	b.fill(`#new-act-form input[name=name]`, "Act One")
+	b.click(`#new-act-form button[type=submit]`)
+	b.until("the act panel", `document.querySelector("#panel-title")?.textContent === "Act One"`)
+	b.fill(`#new-scene-form input[name=name]`, "The Quay")
+	b.click(`#new-scene-form button[type=submit]`)
+	b.until("the scene panel", `document.querySelector("#panel-title")?.textContent === "The Quay"`)
+	shots := []string{"Ferry arrives", "Keeper waves", "Lamp turns"}
+	for i, name := range shots {
+		if i > 0 {
+			b.click(`.crumbs a[data-panel^="scene/"]`)
+			b.until("back at the scene", `document.querySelector("#new-shot-form") !== null`)
+		}
+		b.fill(`#new-shot-form input[name=name]`, name)
+		b.fill(`#new-shot-form input[name=duration_ms]`, fmt.Sprint(2+i))
+		b.fill(`#new-shot-form input[name=prompt]`, "A wide shot of "+strings.ToLower(name))
+		b.click(`#new-shot-form button[type=submit]`)
+		b.until("the shot panel of "+name, fmt.Sprintf(`document.querySelector("#panel-title")?.textContent === %s`, jsString(name)))
+	}
+	b.until("three shots in the tree", `document.querySelectorAll("#tree li.shot").length === 3`)
+
+	owner := login(t, srv.URL, ownerEmail, ownerPassword)
+	var tree slate.Tree
+	owner.must("GET", "/api/v1/projects/"+projectID+"/tree", nil, &tree)
+	ids := map[string]string{}
+	for _, sh := range tree.Acts[0].Scenes[0].Shots {
+		ids[sh.Name] = sh.ID
+	}
+	orgID := tree.Project.OrgID
+
+	// Tag two shots with the Tags field; the tree shows the tags.
+	for _, name := range shots[:2] {
+		b.clickText("#tree li.shot a", name)
+		b.until("the shot panel of "+name, fmt.Sprintf(`document.querySelector("#panel-title")?.textContent === %s`, jsString(name)))
+		b.fill(`#panel .tags-form input[name=tags]`, "hero, night")
+		b.click(`#panel .tags-form button[type=submit]`)
+		b.until("the tags in the tree", fmt.Sprintf(`document.querySelectorAll('#tree li.shot[data-shot=%s] .tag').length === 2`, jsString(ids[name])))
+	}
+	b.screenshot("project-shot-panel")
+
+	// Filter the tree by the tag and estimate the tag: the dialog's total
+	// is the API's quote for the same selection.
+	b.choose(`#tree select[name=tag]`, "hero")
+	b.until("the filtered tree", `location.search === "?tag=hero" && document.querySelectorAll("#tree li.shot").length === 2`)
+	b.click(`#estimate-tag`)
+	b.until("the estimate dialog", `document.querySelector("#dialog[open] #estimate-total") !== null`)
+	var quote slate.Quote
+	owner.must("POST", "/api/v1/projects/"+projectID+"/estimates",
+		slate.EstimateInput{Selection: slate.Selection{Tags: []string{"hero"}}}, &quote)
+	total := eval[int64](b, `Number(document.querySelector("#estimate-total").dataset.total)`)
+	if total != quote.Total || len(quote.Lines) != 2 || total <= 0 {
+		t.Fatalf("dialog total %d, API quote %d over %d lines", total, quote.Total, len(quote.Lines))
+	}
+	b.screenshot("estimate-dialog")
+
+	// Untick a shot: the total loses exactly its line. Change the tier: the
+	// numbers are the API's for that tier. Then back.
+	first := quote.Lines[0]
+	b.click(fmt.Sprintf(`#dialog input[name=keep][value=%s]`, jsString(first.ShotID)))
+	b.until("the total without the unticked shot", fmt.Sprintf(
+		`Number(document.querySelector("#estimate-total")?.dataset.total) === %d`, total-first.Cost))
+	b.click(fmt.Sprintf(`#dialog input[name=keep][value=%s]`, jsString(first.ShotID)))
+	b.until("the whole total again", fmt.Sprintf(`Number(document.querySelector("#estimate-total")?.dataset.total) === %d`, total))
+	var standard slate.Quote
+	owner.must("POST", "/api/v1/projects/"+projectID+"/estimates",
+		slate.EstimateInput{Selection: slate.Selection{Tags: []string{"hero"}}, Tier: "standard"}, &standard)
+	b.choose(`#dialog select[name=tier]`, "standard")
+	b.until("the standard-tier total", fmt.Sprintf(`Number(document.querySelector("#estimate-total")?.dataset.total) === %d`, standard.Total))
+	b.choose(`#dialog select[name=tier]`, "")
+	b.until("the shots' own tier again", fmt.Sprintf(`Number(document.querySelector("#estimate-total")?.dataset.total) === %d`, total))
+
+	// Submit. The counter drops by exactly the total, live, and both
+	// renders succeed, with no reload of the page.
+	before := eval[int64](b, `(window.slateMark = "same page", Number(document.querySelector("#credits-available").dataset.credits))`)
+	b.click(`#estimate-submit`)
+	b.until("the dialog to close", `!document.querySelector("#dialog").open`)
+	b.until("both shots rendered in the tree", `document.querySelectorAll("#tree .st.rendered").length === 2`)
+	b.until("the counter to drop by the total", fmt.Sprintf(
+		`Number(document.querySelector("#credits-available").dataset.credits) === %d`, before-total))
+	var jobs slate.Page[*slate.Job]
+	owner.must("GET", "/api/v1/orgs/"+orgID+"/jobs", nil, &jobs)
+	if len(jobs.Items) != 2 {
+		t.Fatalf("jobs: %d, want 2", len(jobs.Items))
+	}
+	for _, j := range jobs.Items {
+		if j.State != slate.JobSucceeded || j.CostCharged != j.Cost {
+			t.Errorf("job %s: %s, charged %d of %d", j.ShotName, j.State, j.CostCharged, j.Cost)
+		}
+	}
+	var credits slate.Credits
+	owner.must("GET", "/api/v1/orgs/"+orgID+"/credits", nil, &credits)
+	if shown := eval[int64](b, `Number(document.querySelector("#credits-available").dataset.credits)`); shown != credits.Available {
+		t.Errorf("counter shows %d, the API says %d available", shown, credits.Available)
+	}
+	if mark := eval[string](b, `window.slateMark || "reloaded"`); mark != "same page" {
+		t.Errorf("the page reloaded")
+	}
+	b.clickText("#tree li.shot a", shots[0])
+	b.until("the take's player", `document.querySelector("#panel .take video") !== null`)
+	b.screenshot("project-rendered")
+
+	// A read-only member: invited, signed in in a browser of their own.
+	var inv slate.Invitation
+	owner.must("POST", "/api/v1/orgs/"+orgID+"/invitations",
+		slate.InvitationInput{Email: "reader@slate.test", Permissions: []slate.Permission{slate.PermRead}}, &inv)
+	reader := &apiClient{t: t, base: srv.URL}
+	var rs struct{ Token string }
+	reader.must("POST", "/api/v1/auth/signup", slate.Signup{Email: "reader@slate.test", Password: ownerPassword, Name: "Rae Reader"}, &rs)
+	reader.token = rs.Token
+	reader.must("POST", "/api/v1/invitations/"+inv.Token+"/accept", nil, nil)
+
+	r := b.session()
+	r.open("/login?next=/projects/" + projectID)
+	r.fill(`#login-form input[name=email]`, "reader@slate.test")
+	r.fill(`#login-form input[name=password]`, ownerPassword)
+	r.click(`#login-form button[type=submit]`)
+	r.until("the project page", `document.querySelector("#tree") !== null`)
+	r.clickText("#tree li.shot a", shots[0])
+	r.until("the shot panel", fmt.Sprintf(`document.querySelector("#panel-title")?.textContent === %s`, jsString(shots[0])))
+	if n := eval[int](r, `document.querySelectorAll('[data-api]:not(#sign-out), [data-estimate], [data-estimate-picked], .select-take').length`); n != 0 {
+		t.Errorf("the read-only member sees %d edit controls", n)
+	}
+	if n := eval[int](r, `document.querySelectorAll('#panel input:not(:disabled), #panel textarea:not(:disabled), #panel select:not(:disabled)').length`); n != 0 {
+		t.Errorf("the read-only member has %d enabled fields", n)
+	}
+	eval[bool](r, `(window.slateMark = "same page", true)`)
+
+	// The owner locks the shot; the reader sees the lock arrive live.
+	b.fill(`#panel .lock-form input[name=reason]`, "Picture locked for the cut")
+	b.click(`#panel .lock-form button[type=submit]`)
+	b.until("the owner's unlock button", `document.querySelector("#panel .unlock") !== null`)
+	r.until("the lock in the reader's tree", fmt.Sprintf(`document.querySelector('#tree li.shot[data-shot=%s] .lock') !== null`, jsString(ids[shots[0]])))
+	r.until("the lock's reason in the reader's panel", `document.querySelector("#panel .lockinfo")?.textContent.includes("Picture locked for the cut")`)
+	if who := r.text("#panel .lockinfo strong"); who != "Pat Producer" {
+		t.Errorf("lock shows by %q", who)
+	}
+	if mark := eval[string](r, `window.slateMark || "reloaded"`); mark != "same page" {
+		t.Errorf("the reader's page reloaded")
+	}
+	r.screenshot("reader-sees-lock")
+	b.noAlerts()
+	r.noAlerts()
+}
