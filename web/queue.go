@@ -1,5 +1,476 @@
 package web
 
-import "net/http"
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
 
-func (s *Server) routeQueue(mux *http.ServeMux) {}
+	"slate"
+	"slate/queue"
+)
+
+func (s *Server) routeQueue(mux *http.ServeMux) {
+	mux.HandleFunc("GET /orgs/{org}/queue", s.page(s.queuePage))
+	mux.HandleFunc("GET /panel/queue/{org}", s.fragment(s.queueFragment))
+	mux.HandleFunc("GET /panel/exports/{org}", s.fragment(s.exportsFragment))
+}
+
+const (
+	// maxQueueJobs bounds one rendering of the queue: every live state
+	// change re-renders it, so it must stay cheap; filters reach the rest.
+	maxQueueJobs = 1000
+	queuePageLen = 200
+	// maxBatchLookups bounds the extra reads for the totals of batches
+	// only partly listed.
+	maxBatchLookups = 100
+)
+
+// QueueFilter is the queue page's query: ?state=&project=&batch=.
+type QueueFilter struct {
+	State, Project, Batch string
+}
+
+func filterOf(r *http.Request) QueueFilter {
+	q := r.URL.Query()
+	return QueueFilter{State: strings.TrimSpace(q.Get("state")), Project: strings.TrimSpace(q.Get("project")),
+		Batch: strings.TrimSpace(q.Get("batch"))}
+}
+
+// query is the filter as a query string ("" when it filters nothing), so
+// the live fragment re-renders exactly what the page shows.
+func (f QueueFilter) query() string {
+	v := url.Values{}
+	for k, x := range map[string]string{"state": f.State, "project": f.Project, "batch": f.Batch} {
+		if x != "" {
+			v.Set(k, x)
+		}
+	}
+	if len(v) == 0 {
+		return ""
+	}
+	return "?" + v.Encode()
+}
+
+// QueuePage is the render queue page: filters, the jobs, and export.
+type QueuePage struct {
+	OrgID    string
+	Filter   QueueFilter
+	States   []Choice
+	Projects []*slate.Project
+	Batches  []Choice
+	Queue    *QueueView
+	// Export is the export form, when a project is chosen.
+	Export  *ExportForm
+	Exports *ExportsView
+}
+
+// Choice is an option of a select.
+type Choice struct {
+	Value, Label string
+	Selected     bool
+}
+
+// QueueView is the live part of the page: the organisation's jobs grouped
+// by batch, export jobs apart.
+type QueueView struct {
+	OrgID    string
+	Src      string
+	Filtered bool
+	Batches  []*BatchGroup
+	Exports  []*JobRow
+	Shown    int
+	// Capped says only the newest maxQueueJobs jobs are shown.
+	Capped bool
+}
+
+// BatchGroup is one batch of the queue with its totals.
+type BatchGroup struct {
+	ID, Project, Submitter string
+	// Name tells the batch apart in buttons' accessible names.
+	Name      string
+	Only      string // the queue filtered to this batch
+	CreatedAt time.Time
+	Engine    string
+	Tier      string
+	Jobs      int // in the whole batch, shown or not
+	States    []StateCount
+	Estimate  int64
+	Held      int64
+	Spent     int64
+	Progress  int
+	// Partial says the totals are of the jobs shown only: the batch could
+	// not be read whole.
+	Partial bool
+	Actions []ActionButton
+	Rows    []*JobRow
+}
+
+// StateCount is how many jobs of a batch are in one state.
+type StateCount struct {
+	State slate.JobState
+	Label string
+	N     int
+}
+
+// stateLabel is a state as people read it.
+func stateLabel(st slate.JobState) string { return strings.ReplaceAll(string(st), "_", " ") }
+
+// JobRow is one job of the queue with the controls its state allows.
+type JobRow struct {
+	*slate.Job
+	// Name is the shot's name, or what an export job makes; Link where it
+	// is shown.
+	Name, Link string
+	Project    string
+	Submitter  string
+	StateLabel string
+	Actions    []ActionButton
+	// Reorder shows the priority controls; CanUp and CanDown say whether
+	// there is room to move.
+	Reorder      bool
+	CanUp        bool
+	CanDown      bool
+	Up, Down     priorityBody
+	Done         string // what the buttons refresh after success
+	ExportAnchor string
+}
+
+type priorityBody struct {
+	Priority int `json:"priority"`
+}
+
+// ActionButton is an action button: its label leads the accessible name.
+type ActionButton struct {
+	Action slate.JobAction
+	Label  string
+	Class  string
+}
+
+// memberActions are the state actions a member may take, in button order,
+// with the state machine's event each is and whether the API checks
+// use_credits (deciding to spend) rather than run_ai (steering the queue).
+var memberActions = []struct {
+	action  slate.JobAction
+	event   queue.Event
+	label   string
+	credits bool
+	class   string
+}{
+	{slate.ActionApprove, queue.Approve, "Approve", true, "primary"},
+	{slate.ActionReject, queue.Reject, "Reject", true, "danger"},
+	{slate.ActionPause, queue.Pause, "Pause", false, ""},
+	{slate.ActionResume, queue.Resume, "Resume", false, ""},
+	{slate.ActionRetry, queue.Retry, "Retry", false, ""},
+	{slate.ActionCancel, queue.Cancel, "Cancel", false, "danger"},
+}
+
+func permitted(credits bool, can Can) bool {
+	if credits {
+		return can.UseCredits
+	}
+	return can.RunAI
+}
+
+// jobActions are the actions a member with can may take on a job in state
+// st. A retry by someone who may not spend is a resubmission, allowed from
+// the same states; a job charged for work stopped midway cannot be retried
+// (the store refuses it), so neither is offered.
+func jobActions(st slate.JobState, charged int64, can Can) []slate.JobAction {
+	var out []slate.JobAction
+	for _, a := range memberActions {
+		if !permitted(a.credits, can) || !queue.Allowed(st, a.event) {
+			continue
+		}
+		if a.action == slate.ActionRetry && charged > 0 {
+			continue
+		}
+		out = append(out, a.action)
+	}
+	return out
+}
+
+// batchActions are the actions that apply to at least one job of a batch
+// with these state counts; the API skips the jobs they do not apply to.
+func batchActions(states map[slate.JobState]int, can Can) []slate.JobAction {
+	var out []slate.JobAction
+	for _, a := range memberActions {
+		if !permitted(a.credits, can) {
+			continue
+		}
+		for st, n := range states {
+			if n > 0 && queue.Allowed(st, a.event) {
+				out = append(out, a.action)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// reorderable reports whether a job's priority still decides anything: it
+// orders only work waiting to start.
+func reorderable(st slate.JobState) bool {
+	return st == slate.JobAwaitingApproval || st == slate.JobQueued || st == slate.JobPaused
+}
+
+func buttons(actions []slate.JobAction) []ActionButton {
+	out := make([]ActionButton, 0, len(actions))
+	for _, a := range actions {
+		for _, m := range memberActions {
+			if m.action == a {
+				out = append(out, ActionButton{Action: a, Label: m.label, Class: m.class})
+			}
+		}
+	}
+	return out
+}
+
+// orgNames resolves the ids a queue shows to names people read.
+type orgNames struct {
+	projects []*slate.Project
+	project  map[string]string
+	member   map[string]string
+}
+
+func (s *Server) namesOf(ctx context.Context, orgID string) (*orgNames, error) {
+	ps, err := s.Projects.ListProjects(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	ms, err := s.Orgs.ListMembers(ctx, orgID)
+	if err != nil {
+		return nil, err
+	}
+	n := &orgNames{projects: ps, project: map[string]string{}, member: map[string]string{}}
+	for _, p := range ps {
+		n.project[p.ID] = p.Title
+	}
+	for _, m := range ms {
+		n.member[m.UserID] = m.Name
+	}
+	return n, nil
+}
+
+// who names a submitter; one who has left the organisation is no longer
+// listed, and the queue keeps their history.
+func (n *orgNames) who(userID string) string {
+	if name, ok := n.member[userID]; ok {
+		return name
+	}
+	return "a former member"
+}
+
+func (n *orgNames) projectTitle(id string) string {
+	if t, ok := n.project[id]; ok {
+		return t
+	}
+	return id
+}
+
+// queuePage renders the whole render queue page.
+func (s *Server) queuePage(ctx context.Context, r *http.Request) (string, *Page, error) {
+	orgID := r.PathValue("org")
+	p, err := s.layout(ctx, orgID, "Render queue", "queue")
+	if err != nil {
+		return "", nil, err
+	}
+	f := filterOf(r)
+	names, err := s.namesOf(ctx, orgID)
+	if err != nil {
+		return "", nil, err
+	}
+	if _, ok := names.project[f.Project]; f.Project != "" && !ok {
+		return "", nil, slate.Errorf(slate.ENOTFOUND, "project %s not found in this organisation", f.Project)
+	}
+	v := &QueuePage{OrgID: orgID, Filter: f, Projects: names.projects}
+	for _, st := range slate.JobStates {
+		v.States = append(v.States, Choice{Value: string(st), Label: stateLabel(st), Selected: string(st) == f.State})
+	}
+	if v.Queue, err = s.queueView(ctx, orgID, f, p.Can, names); err != nil {
+		return "", nil, err
+	}
+	v.Batches = batchChoices(v.Queue, f.Batch)
+	if f.Project != "" {
+		if v.Export, err = s.exportForm(ctx, f.Project); err != nil {
+			return "", nil, err
+		}
+	}
+	if v.Exports, err = s.exportsView(ctx, orgID, f.Project, p.Can, names); err != nil {
+		return "", nil, err
+	}
+	p.Data = v
+	return "queue", p, nil
+}
+
+// queueFragment renders the jobs alone, for live refreshes.
+func (s *Server) queueFragment(ctx context.Context, r *http.Request) (string, any, error) {
+	orgID := r.PathValue("org")
+	can, err := s.can(ctx, orgID)
+	if err != nil {
+		return "", nil, err
+	}
+	names, err := s.namesOf(ctx, orgID)
+	if err != nil {
+		return "", nil, err
+	}
+	v, err := s.queueView(ctx, orgID, filterOf(r), can, names)
+	if err != nil {
+		return "", nil, err
+	}
+	return "queue-panel", v, nil
+}
+
+// batchChoices are the batches the filter offers: those on show, and the
+// one filtered by even when none of its jobs match.
+func batchChoices(v *QueueView, current string) []Choice {
+	var out []Choice
+	seen := false
+	for _, b := range v.Batches {
+		seen = seen || b.ID == current
+		out = append(out, Choice{Value: b.ID, Label: b.Name, Selected: b.ID == current})
+	}
+	if current != "" && !seen {
+		out = append(out, Choice{Value: current, Label: "Batch " + current, Selected: true})
+	}
+	return out
+}
+
+// listJobs reads the filtered queue, newest first, up to maxQueueJobs.
+func (s *Server) listJobs(ctx context.Context, orgID string, f QueueFilter) ([]*slate.Job, bool, error) {
+	req := slate.JobFilter{State: slate.JobState(f.State), ProjectID: f.Project, BatchID: f.Batch,
+		PageRequest: slate.PageRequest{Limit: queuePageLen}}
+	var out []*slate.Job
+	for {
+		page, err := s.Queue.Jobs(ctx, orgID, req)
+		if err != nil {
+			return nil, false, err
+		}
+		out = append(out, page.Items...)
+		if len(out) > maxQueueJobs || (len(out) == maxQueueJobs && page.NextCursor != "") {
+			return out[:maxQueueJobs], true, nil
+		}
+		if page.NextCursor == "" {
+			return out, false, nil
+		}
+		req.Cursor = page.NextCursor
+	}
+}
+
+func (s *Server) queueView(ctx context.Context, orgID string, f QueueFilter, can Can, names *orgNames) (*QueueView, error) {
+	jobs, capped, err := s.listJobs(ctx, orgID, f)
+	if err != nil {
+		return nil, err
+	}
+	v := &QueueView{OrgID: orgID, Src: "/panel/queue/" + url.PathEscape(orgID) + f.query(),
+		Filtered: f != QueueFilter{}, Shown: len(jobs), Capped: capped}
+	groups := map[string]*BatchGroup{}
+	for _, j := range jobs {
+		row := jobRow(j, can, names)
+		if j.ExportID != "" {
+			v.Exports = append(v.Exports, row)
+			continue
+		}
+		g := groups[j.BatchID]
+		if g == nil {
+			g = &BatchGroup{ID: j.BatchID}
+			groups[j.BatchID] = g
+			v.Batches = append(v.Batches, g)
+		}
+		g.Rows = append(g.Rows, row)
+	}
+	// A batch listed with no state filter and no cap is listed whole, so
+	// its own jobs give its totals; otherwise the batch is read.
+	whole := f.State == "" && !capped
+	lookups := 0
+	for _, g := range v.Batches {
+		// Rows in submission order, which is the tree order of the batch.
+		slices.SortFunc(g.Rows, func(a, b *JobRow) int { return strings.Compare(a.ID, b.ID) })
+		var b *slate.Batch
+		if !whole && lookups < maxBatchLookups {
+			lookups++
+			b, err = s.Queue.Batch(ctx, g.ID)
+			if err != nil && slate.ErrorCode(err) != slate.ENOTFOUND {
+				return nil, err
+			}
+		}
+		if b == nil {
+			b = sumRows(g.Rows)
+			g.Partial = !whole
+		}
+		fillGroup(g, b, can, names, orgID)
+	}
+	return v, nil
+}
+
+// sumRows totals jobs as the store totals a batch, finished jobs counting
+// as whole progress.
+func sumRows(rows []*JobRow) *slate.Batch {
+	b := &slate.Batch{States: map[slate.JobState]int{}, Jobs: len(rows)}
+	progress := 0
+	for _, r := range rows {
+		if b.SubmittedBy == "" {
+			b.ProjectID, b.SubmittedBy, b.CreatedAt = r.ProjectID, r.SubmittedBy, r.CreatedAt
+			b.Engine, b.Tier = r.Engine, r.Tier
+		}
+		if r.Engine != b.Engine {
+			b.Engine = ""
+		}
+		if r.Tier != b.Tier {
+			b.Tier = ""
+		}
+		b.States[r.State]++
+		b.Estimate += r.Cost
+		b.Held += r.CostHeld
+		b.Spent += r.CostCharged
+		if r.State.Finished() {
+			progress += 100
+		} else {
+			progress += r.Progress
+		}
+	}
+	if b.Jobs > 0 {
+		b.Progress = progress / b.Jobs
+	}
+	return b
+}
+
+func fillGroup(g *BatchGroup, b *slate.Batch, can Can, names *orgNames, orgID string) {
+	g.Project, g.Submitter, g.CreatedAt = names.projectTitle(b.ProjectID), names.who(b.SubmittedBy), b.CreatedAt
+	g.Engine, g.Tier, g.Jobs = b.Engine, b.Tier, b.Jobs
+	g.Estimate, g.Held, g.Spent, g.Progress = b.Estimate, b.Held, b.Spent, b.Progress
+	g.Name = g.Project + " submitted " + formatTime(b.CreatedAt)
+	g.Only = "/orgs/" + url.PathEscape(orgID) + "/queue?batch=" + url.QueryEscape(g.ID)
+	for _, st := range slate.JobStates {
+		if n := b.States[st]; n > 0 {
+			g.States = append(g.States, StateCount{State: st, Label: stateLabel(st), N: n})
+		}
+	}
+	g.Actions = buttons(batchActions(b.States, can))
+}
+
+func jobRow(j *slate.Job, can Can, names *orgNames) *JobRow {
+	r := &JobRow{Job: j, Name: j.ShotName, Project: names.projectTitle(j.ProjectID), Submitter: names.who(j.SubmittedBy),
+		StateLabel: stateLabel(j.State), Done: "refresh:queue",
+		Actions: buttons(jobActions(j.State, j.CostCharged, can))}
+	switch {
+	case j.ExportID != "":
+		r.Name = "Export of " + r.Project
+		r.ExportAnchor = "#export-" + j.ExportID
+		r.Done = "refresh:queue refresh:exports"
+	case j.ShotID != "":
+		if r.Name == "" {
+			r.Name = "Shot " + j.ShotID
+		}
+		r.Link = "/projects/" + url.PathEscape(j.ProjectID) + "?shot=" + url.QueryEscape(j.ShotID)
+	}
+	if can.RunAI && reorderable(j.State) {
+		r.Reorder = true
+		r.CanUp, r.CanDown = j.Priority < slate.MaxPriority, j.Priority > slate.MinPriority
+		r.Up = priorityBody{min(j.Priority+1, slate.MaxPriority)}
+		r.Down = priorityBody{max(j.Priority-1, slate.MinPriority)}
+	}
+	return r
+}
