@@ -34,23 +34,23 @@ func TestBrowserProducerDesk(t *testing.T) {
 	b.fill(`#signup-form input[name=name]`, "Pat Producer")
 	b.fill(`#signup-form input[name=email]`, ownerEmail)
 	b.fill(`#signup-form input[name=password]`, ownerPassword)
-	b.click(`#signup-form button[type=submit]`)
+	b.submit(`#signup-form button[type=submit]`)
 	b.until("the new organisation page", `location.pathname === "/orgs/new"`)
 	b.fill(`#org-form input[name=name]`, "Harbour Films")
 	b.fill(`#org-form select[name=plan]`, "standard")
-	b.click(`#org-form button[type=submit]`)
+	b.submit(`#org-form button[type=submit]`)
 	b.until("the organisation page", `location.pathname.startsWith("/orgs/org_")`)
 	b.fill(`#project-form input[name=title]`, "Night Ferry")
-	b.click(`#project-form button[type=submit]`)
+	b.submit(`#project-form button[type=submit]`)
 	b.until("the project page", `location.pathname.startsWith("/projects/")`)
 	projectID := strings.TrimPrefix(eval[string](b, `location.pathname`), "/projects/")
 
 	// Build the tree: an act, a scene, three shots.
 	b.fill(`#new-act-form input[name=name]`, "Act One")
-	b.click(`#new-act-form button[type=submit]`)
+	b.submit(`#new-act-form button[type=submit]`)
 	b.until("the act panel", `document.querySelector("#panel-title")?.textContent === "Act One"`)
 	b.fill(`#new-scene-form input[name=name]`, "The Quay")
-	b.click(`#new-scene-form button[type=submit]`)
+	b.submit(`#new-scene-form button[type=submit]`)
 	b.until("the scene panel", `document.querySelector("#panel-title")?.textContent === "The Quay"`)
 	shots := []string{"Ferry arrives", "Keeper waves", "Lamp turns"}
 	for i, name := range shots {
@@ -61,7 +61,7 @@ func TestBrowserProducerDesk(t *testing.T) {
 		b.fill(`#new-shot-form input[name=name]`, name)
 		b.fill(`#new-shot-form input[name=duration_ms]`, fmt.Sprint(2+i))
 		b.fill(`#new-shot-form input[name=prompt]`, "A wide shot of "+strings.ToLower(name))
-		b.click(`#new-shot-form button[type=submit]`)
+		b.submit(`#new-shot-form button[type=submit]`)
 		b.until("the shot panel of "+name, fmt.Sprintf(`document.querySelector("#panel-title")?.textContent === %s`, jsString(name)))
 	}
 	b.until("three shots in the tree", `document.querySelectorAll("#tree li.shot").length === 3`)
@@ -80,7 +80,7 @@ func TestBrowserProducerDesk(t *testing.T) {
 		b.clickText("#tree li.shot a", name)
 		b.until("the shot panel of "+name, fmt.Sprintf(`document.querySelector("#panel-title")?.textContent === %s`, jsString(name)))
 		b.fill(`#panel .tags-form input[name=tags]`, "hero, night")
-		b.click(`#panel .tags-form button[type=submit]`)
+		b.submit(`#panel .tags-form button[type=submit]`)
 		b.until("the tags in the tree", fmt.Sprintf(`document.querySelectorAll('#tree li.shot[data-shot=%s] .tag').length === 2`, jsString(ids[name])))
 	}
 	b.screenshot("project-shot-panel")
@@ -174,7 +174,7 @@ func TestBrowserProducerDesk(t *testing.T) {
 
 	// The owner locks the shot; the reader sees the lock arrive live.
 	b.fill(`#panel .lock-form input[name=reason]`, "Picture locked for the cut")
-	b.click(`#panel .lock-form button[type=submit]`)
+	b.submit(`#panel .lock-form button[type=submit]`)
 	b.until("the owner's unlock button", `document.querySelector("#panel .unlock") !== null`)
 	r.until("the lock in the reader's tree", fmt.Sprintf(`document.querySelector('#tree li.shot[data-shot=%s] .lock') !== null`, jsString(ids[shots[0]])))
 	r.until("the lock's reason in the reader's panel", `document.querySelector("#panel .lockinfo")?.textContent.includes("Picture locked for the cut")`)

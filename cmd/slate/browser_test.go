@@ -158,6 +158,15 @@ func (b *tab) click(sel string) {
 	b.do("click "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.Click(chromedp.CSS(sel)))
 }
 
+// submit clicks a control that sends a change and waits until the page
+// has settled: the request answered and the fragments it refreshes swapped
+// in (the script counts requests in flight on <html data-busy>).
+func (b *tab) submit(sel string) {
+	b.t.Helper()
+	b.click(sel)
+	b.until("the page to settle after "+sel, `document.documentElement.dataset.busy === "0"`)
+}
+
 // choose sets a select's value and fires change, as a person choosing does.
 func (b *tab) choose(sel, value string) {
 	b.t.Helper()

@@ -20,6 +20,20 @@
   function $(sel, root) { return (root || document).querySelector(sel); }
   function $all(sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); }
 
+  // busy counts the requests in flight, shown as data-busy on <html>, so a
+  // person's assistive tools and the browser tests can tell when the page
+  // has settled after an action.
+  var inFlight = 0;
+  function busy(p) {
+    inFlight++;
+    document.documentElement.dataset.busy = String(inFlight);
+    return p.finally(function () {
+      inFlight--;
+      document.documentElement.dataset.busy = String(inFlight);
+    });
+  }
+  document.documentElement.dataset.busy = '0';
+
   // api sends one request to the JSON API; it resolves with the decoded
   // body or rejects with the problem's detail.
   function api(method, url, data) {
@@ -30,7 +44,7 @@
       headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(data);
     }
-    return fetch(url, init).then(function (res) {
+    return busy(fetch(url, init).then(function (res) {
       var type = res.headers.get('Content-Type') || '';
       var parsed = type.indexOf('json') >= 0 ? res.json() : res.text();
       return parsed.then(function (b) {
@@ -42,7 +56,7 @@
         err.problem = b;
         throw err;
       });
-    });
+    }));
   }
 
   function key() {
@@ -58,7 +72,7 @@
       init.headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(data);
     }
-    return fetch(url, init).then(function (res) {
+    return busy(fetch(url, init).then(function (res) {
       return res.text().then(function (text) {
         var doc = new DOMParser().parseFromString(text, 'text/html');
         if (!res.ok) {
@@ -67,7 +81,7 @@
         }
         return doc.body.firstElementChild;
       });
-    });
+    }));
   }
 
   // formData turns a form's named controls into the JSON body the API
@@ -132,14 +146,14 @@
     if (errors) errors.textContent = '';
     var controls = el.tagName === 'FORM' ? $all('button', el) : [el];
     controls.forEach(function (b) { b.setAttribute('aria-busy', 'true'); b.disabled = true; });
-    return api(spec[0], spec[1], data).then(function (res) {
+    return busy(api(spec[0], spec[1], data).then(function (res) {
       return done(el.dataset.done || '', res, el);
     }).catch(function (err) {
       if (errors) errors.textContent = err.message;
       else toast(err.message, 'error');
     }).then(function () {
       controls.forEach(function (b) { if (b.isConnected) { b.removeAttribute('aria-busy'); b.disabled = false; } });
-    });
+    }));
   }
 
   // done runs the steps after a change, separated by spaces: refresh:ID,
