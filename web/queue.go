@@ -67,12 +67,6 @@ type QueuePage struct {
 	Exports *ExportsView
 }
 
-// Choice is an option of a select.
-type Choice struct {
-	Value, Label string
-	Selected     bool
-}
-
 // QueueView is the live part of the page: the organisation's jobs grouped
 // by batch, export jobs apart.
 type QueueView struct {
@@ -226,48 +220,6 @@ func buttons(actions []slate.JobAction) []ActionButton {
 		}
 	}
 	return out
-}
-
-// orgNames resolves the ids a queue shows to names people read.
-type orgNames struct {
-	projects []*slate.Project
-	project  map[string]string
-	member   map[string]string
-}
-
-func (s *Server) namesOf(ctx context.Context, orgID string) (*orgNames, error) {
-	ps, err := s.Projects.ListProjects(ctx, orgID)
-	if err != nil {
-		return nil, err
-	}
-	ms, err := s.Orgs.ListMembers(ctx, orgID)
-	if err != nil {
-		return nil, err
-	}
-	n := &orgNames{projects: ps, project: map[string]string{}, member: map[string]string{}}
-	for _, p := range ps {
-		n.project[p.ID] = p.Title
-	}
-	for _, m := range ms {
-		n.member[m.UserID] = m.Name
-	}
-	return n, nil
-}
-
-// who names a submitter; one who has left the organisation is no longer
-// listed, and the queue keeps their history.
-func (n *orgNames) who(userID string) string {
-	if name, ok := n.member[userID]; ok {
-		return name
-	}
-	return "a former member"
-}
-
-func (n *orgNames) projectTitle(id string) string {
-	if t, ok := n.project[id]; ok {
-		return t
-	}
-	return id
 }
 
 // queuePage renders the whole render queue page.

@@ -205,7 +205,16 @@
     var state = {again: false};
     state.p = html(el.dataset.src).then(function (fresh) {
       var now = document.getElementById(id);
-      if (now && fresh) keepState(now, fresh), now.replaceWith(fresh);
+      if (!now || !fresh) return;
+      // Keep the keyboard's place: focus the control with the same id in
+      // the new fragment (every control that acts on a row has one).
+      var focused = document.activeElement && now.contains(document.activeElement) ? document.activeElement.id : '';
+      keepState(now, fresh);
+      now.replaceWith(fresh);
+      if (focused) {
+        var again = document.getElementById(focused);
+        if (again) again.focus();
+      }
     }).catch(function (err) { toast(err.message, 'error'); }).then(function () {
       delete refreshing[id];
       if (state.again) return refresh(id);
@@ -428,7 +437,7 @@
       var name = j.export_id ? 'Export' : 'Shot “' + (j.shot_name || j.shot_id) + '”';
       if (j.state === 'failed') notify(name + ' failed: ' + ((j.error && j.error.message) || 'unknown error'), 'error');
       if (j.export_id && j.state === 'succeeded') notify('Export ready to download.');
-      if (['succeeded', 'failed', 'canceled'].indexOf(j.state) >= 0 && j.batch_id) batchDone(j.batch_id);
+      if (['succeeded', 'failed', 'canceled'].indexOf(j.state) >= 0 && j.batch_id && !j.export_id) batchDone(j.batch_id);
     });
     es.addEventListener('lock', function (m) {
       var ev = JSON.parse(m.data).payload || {};
