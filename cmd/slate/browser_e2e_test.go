@@ -2,8 +2,14 @@ package main_test
 
 import (
 	"fmt"
+	"os"
+	"os/exec"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"slate"
 )
@@ -185,6 +191,74 @@ func TestBrowserProducerDesk(t *testing.T) {
 		t.Errorf("the reader's page reloaded")
 	}
 	r.screenshot("reader-sees-lock")
+
+	// The queue shows both jobs succeeded; export the tagged shots from it
+	// and download the file and the EDL.
+	b.open("/orgs/" + orgID + "/queue?project=" + projectID)
+	b.until("two succeeded jobs", `document.querySelectorAll("tr.job[data-state=succeeded]").length === 2`)
+	b.screenshot("queue")
+	eval[bool](b, `(document.querySelector("#export-form input[name='selection.all']").checked = false, true)`)
+	b.fill(`#export-form select[name='selection.tags']`, "hero")
+	b.fill(`#export-form select[name=preset]`, "mp4-h264")
+	b.fill(`#export-form select[name=reframe]`, "pad")
+	downloads := b.downloads(t.TempDir())
+	b.submit(`#export-form button[type=submit]`)
+	b.until("the export to finish, live", `document.querySelector("tr.export-row[data-state=succeeded] a.download-file") !== null`)
+	b.screenshot("queue-export-done")
+	b.click(`tr.export-row a.download-file`)
+	file := waitDownload(t, downloads)
+	if got := probeDuration(t, file); got < 4.9 || got > 5.1 {
+		t.Errorf("the downloaded export lasts %.3f s, want the two shots' 5 s", got)
+	}
+	b.click(`tr.export-row a.download-edl`)
+	edl := waitDownload(t, downloads)
+	if body, err := os.ReadFile(edl); err != nil || !strings.HasPrefix(string(body), "TITLE: Night Ferry") ||
+		strings.Count(string(body), "* FROM CLIP NAME:") != 2 {
+		t.Errorf("the downloaded EDL (%v):\n%s", err, body)
+	}
+
+	// The other pages, for a reviewer, at desk and phone widths.
+	b.click(`#credits-counter`)
+	b.until("the credits drawer", `document.querySelector("#drawer:not([hidden]) #credits-panel") !== null`)
+	b.screenshot("credits-drawer")
+	b.open("/orgs/" + orgID + "/settings/members")
+	b.screenshot("members")
+	b.open("/orgs/" + orgID + "/settings/billing")
+	b.screenshot("billing")
+	b.do("phone width", chromedp.EmulateViewport(390, 844))
+	b.open("/projects/" + projectID + "?shot=" + ids[shots[0]])
+	b.screenshot("project-390px")
+	if wide := eval[bool](b, `document.documentElement.scrollWidth > 400`); wide {
+		t.Errorf("the project page scrolls sideways at 390 px (%d px wide)", eval[int](b, `document.documentElement.scrollWidth`))
+	}
+	b.open("/orgs/" + orgID + "/queue")
+	b.screenshot("queue-390px")
 	b.noAlerts()
 	r.noAlerts()
+}
+
+// waitDownload waits for the browser to finish a download.
+func waitDownload(t *testing.T, done <-chan string) string {
+	t.Helper()
+	select {
+	case f := <-done:
+		return f
+	case <-time.After(30 * time.Second):
+		t.Fatal("no download finished")
+		return ""
+	}
+}
+
+// probeDuration reads a media file's duration with ffprobe.
+func probeDuration(t *testing.T, file string) float64 {
+	t.Helper()
+	out, err := exec.Command("ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", file).Output()
+	if err != nil {
+		t.Fatalf("ffprobe %s: %v", file, err)
+	}
+	d, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
+	if err != nil {
+		t.Fatalf("ffprobe %s: %q", file, out)
+	}
+	return d
 }
