@@ -60,6 +60,9 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		ctx := context.WithValue(r.Context(), loggerKey{}, log)
 		ctx = context.WithValue(ctx, requestInfoKey{}, ri)
 		r = r.WithContext(ctx)
+		// Takes, exports and EDLs are served with their own types; a browser
+		// must not guess another (a take sniffed as HTML would run).
+		w.Header().Set("X-Content-Type-Options", "nosniff")
 		sw := &responseWriter{ResponseWriter: w}
 		defer func() {
 			if v := recover(); v != nil {

@@ -46,6 +46,7 @@ var templates = template.Must(template.New("").Funcs(template.FuncMap{
 	"planBody":     func(plan string) map[string]string { return map[string]string{"plan": plan} },
 	"quoteBody":    func(id string) slate.BatchInput { return slate.BatchInput{QuoteID: id} },
 	"allSelection": func() slate.Selection { return slate.Selection{All: true} },
+	"shotRows":     shotRows,
 }).ParseFS(templateFS, "templates/*.html"))
 
 // Can is what the signed-in member may do in the organisation on show; the

@@ -152,14 +152,20 @@ func (s *Server) renderStates(ctx context.Context, p *slate.Project) (map[string
 	states := map[string]slate.JobState{}
 	for i := len(liveStates) - 1; i >= 0; i-- {
 		st := liveStates[i]
-		page, err := s.Queue.Jobs(ctx, p.OrgID, slate.JobFilter{State: st, ProjectID: p.ID,
-			PageRequest: slate.PageRequest{Limit: 500}})
-		if err != nil {
-			return nil, err
-		}
-		for _, j := range page.Items {
-			if j.ShotID != "" {
-				states[j.ShotID] = st
+		cursor := ""
+		for {
+			page, err := s.Queue.Jobs(ctx, p.OrgID, slate.JobFilter{State: st, ProjectID: p.ID,
+				PageRequest: slate.PageRequest{Limit: 500, Cursor: cursor}})
+			if err != nil {
+				return nil, err
+			}
+			for _, j := range page.Items {
+				if j.ShotID != "" {
+					states[j.ShotID] = st
+				}
+			}
+			if cursor = page.NextCursor; cursor == "" {
+				break
 			}
 		}
 	}

@@ -130,7 +130,9 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 func (s *Server) public(name string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		next := r.URL.Query().Get("next")
-		if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") {
+		// Only a path of this site: browsers read "\" as "/" and drop tabs
+		// and newlines, so "/\evil.test" would leave it.
+		if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\t\r\n") {
 			next = "/"
 		}
 		s.render(w, r, name, &Page{Title: strings.ToUpper(name[:1]) + name[1:], Next: next,
