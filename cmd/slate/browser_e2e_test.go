@@ -124,6 +124,8 @@ func TestBrowserProducerDesk(t *testing.T) {
 
 	// Submit. The counter drops by exactly the total, live, and both
 	// renders succeed, with no reload of the page.
+	// An alert threshold the submission will cross, to see it arrive.
+	owner.must("PUT", "/api/v1/orgs/"+orgID+"/budget", slate.Budget{AlertAvailableBelow: []int64{credits0(t, owner, orgID)}}, nil)
 	before := eval[int64](b, `(window.slateMark = "same page", Number(document.querySelector("#credits-available").dataset.credits))`)
 	b.click(`#estimate-submit`)
 	b.until("the dialog to close", `!document.querySelector("#dialog").open`)
@@ -148,6 +150,13 @@ func TestBrowserProducerDesk(t *testing.T) {
 	if mark := eval[string](b, `window.slateMark || "reloaded"`); mark != "same page" {
 		t.Errorf("the page reloaded")
 	}
+	// The alert and the finished batch arrived as notifications.
+	b.until("the notifications", `document.querySelector("#notification-list").textContent.includes("Budget alert") &&
+		document.querySelector("#notification-list").textContent.includes("Batch finished: 2 succeeded")`)
+	b.click(`#bell`)
+	b.until("the notifications open", `!document.querySelector("#notifications").hidden`)
+	b.screenshot("notifications")
+	b.click(`#bell`)
 	b.clickText("#tree li.shot a", shots[0])
 	b.until("the take's player", `document.querySelector("#panel .take video") !== null`)
 	b.screenshot("project-rendered")
@@ -235,6 +244,14 @@ func TestBrowserProducerDesk(t *testing.T) {
 	b.screenshot("queue-390px")
 	b.noAlerts()
 	r.noAlerts()
+}
+
+// credits0 is the organisation's available balance now.
+func credits0(t *testing.T, c *apiClient, orgID string) int64 {
+	t.Helper()
+	var cr slate.Credits
+	c.must("GET", "/api/v1/orgs/"+orgID+"/credits", nil, &cr)
+	return cr.Available
 }
 
 // waitDownload waits for the browser to finish a download.

@@ -328,7 +328,7 @@
     list.prepend(li);
     unread++;
     var count = document.getElementById('alert-count');
-    if (count) count.textContent = String(unread);
+    if (count) { count.textContent = String(unread); count.classList.add('unread'); }
   }
 
   // Clicks: data-api buttons, panel links, estimates, dialog and drawer.
@@ -356,7 +356,10 @@
       var n = document.getElementById('notifications');
       n.hidden = !n.hidden;
       t.setAttribute('aria-expanded', String(!n.hidden));
-      unread = 0; document.getElementById('alert-count').textContent = '0';
+      unread = 0;
+      var count = document.getElementById('alert-count');
+      count.textContent = '0';
+      count.classList.remove('unread');
       return;
     }
     if (t.hasAttribute('data-drawer-close')) {
