@@ -54,7 +54,7 @@ func (p *Problem) ContentType(ct string) string {
 }
 
 // statusOf is the one place that maps a domain error code to an HTTP status.
-func statusOf(code slate.Code) int {
+func Status(code slate.Code) int {
 	switch code {
 	case slate.EINVALID:
 		return http.StatusBadRequest
@@ -91,7 +91,7 @@ func codeOfStatus(status int) slate.Code {
 	// Several codes share a status; the general one names a bare status.
 	for _, c := range []slate.Code{slate.EUNAUTHENTICATED, slate.ECREDITS, slate.EFORBIDDEN,
 		slate.ENOTFOUND, slate.ECONFLICT, slate.EEXPIRED, slate.ETOOLARGE, slate.ELOCKED} {
-		if statusOf(c) == status {
+		if Status(c) == status {
 			return c
 		}
 	}
@@ -117,7 +117,7 @@ func problemFor(ctx context.Context, err error) *Problem {
 		loggerFrom(ctx).ErrorContext(ctx, "internal error", "err", err)
 		return newProblem(http.StatusInternalServerError, slate.EINTERNAL, "internal error")
 	}
-	p = newProblem(statusOf(e.Code), e.Code, e.Message)
+	p = newProblem(Status(e.Code), e.Code, e.Message)
 	p.MissingPermission, p.Lock, p.Field, p.MissingTakes = e.MissingPermission, e.Lock, e.Field, e.MissingTakes
 	if e.Code == slate.ECREDITS {
 		remedies := e.Remedies

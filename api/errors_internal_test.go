@@ -34,8 +34,8 @@ func TestStatusOfCodes(t *testing.T) {
 	} {
 		t.Run(string(tc.code), func(t *testing.T) {
 			t.Parallel()
-			if got := statusOf(tc.code); got != tc.status {
-				t.Errorf("statusOf(%s) = %d, want %d", tc.code, got, tc.status)
+			if got := Status(tc.code); got != tc.status {
+				t.Errorf("Status(%s) = %d, want %d", tc.code, got, tc.status)
 			}
 			if got := codeOfStatus(tc.status); got != tc.bare {
 				t.Errorf("codeOfStatus(%d) = %s, want %s", tc.status, got, tc.bare)

@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"slate"
+	"slate/api"
 	"slate/pricing"
 )
 
@@ -187,7 +188,7 @@ func (s *Server) fragment(h func(context.Context, *http.Request) (string, any, e
 // message for the script's fetches, which show it where the user acted.
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	code := slate.ErrorCode(err)
-	status := statusOf(code)
+	status := api.Status(code)
 	if status == http.StatusInternalServerError {
 		s.logger().Error("web", "path", r.URL.Path, "err", err)
 	}
@@ -196,27 +197,6 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 		msg = "Something went wrong on the server; it has been logged."
 	}
 	s.renderStatus(w, status, "error", &Page{Title: http.StatusText(status), Error: msg, Status: status})
-}
-
-// statusOf is the HTTP status of a page's error. The API's problem mapping
-// is the contract for clients; a page only needs to tell a browser whether
-// it may retry, so the few codes a page meets are enough here.
-func statusOf(c slate.Code) int {
-	switch c {
-	case slate.ENOTFOUND:
-		return http.StatusNotFound
-	case slate.EFORBIDDEN:
-		return http.StatusForbidden
-	case slate.EUNAUTHENTICATED:
-		return http.StatusUnauthorized
-	case slate.EINVALID:
-		return http.StatusBadRequest
-	case slate.ECONFLICT:
-		return http.StatusConflict
-	case slate.EINTERNAL, "":
-		return http.StatusInternalServerError
-	}
-	return http.StatusBadRequest
 }
 
 // render executes the named page or fragment template with status 200.
