@@ -53,7 +53,8 @@ func (p *Problem) ContentType(ct string) string {
 	return ct
 }
 
-// statusOf is the one place that maps a domain error code to an HTTP status.
+// Status is the one place that maps a domain error code to an HTTP status;
+// the web app's error pages use it too.
 func Status(code slate.Code) int {
 	switch code {
 	case slate.EINVALID:
