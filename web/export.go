@@ -106,11 +106,7 @@ func (s *Server) exportForm(ctx context.Context, projectID string) (*ExportForm,
 // exportsFragment renders the exports list alone, for live refreshes.
 func (s *Server) exportsFragment(ctx context.Context, r *http.Request) (string, any, error) {
 	orgID := r.PathValue("org")
-	can, err := s.can(ctx, orgID)
-	if err != nil {
-		return "", nil, err
-	}
-	names, err := s.namesOf(ctx, orgID)
+	can, names, err := s.canAndNames(ctx, orgID)
 	if err != nil {
 		return "", nil, err
 	}
@@ -191,46 +187,4 @@ func formatBytes(n int64) string {
 type Choice struct {
 	Value, Label string
 	Selected     bool
-}
-
-// orgNames resolves the ids a queue shows to names people read.
-type orgNames struct {
-	projects []*slate.Project
-	project  map[string]string
-	member   map[string]string
-}
-
-func (s *Server) namesOf(ctx context.Context, orgID string) (*orgNames, error) {
-	ps, err := s.Projects.ListProjects(ctx, orgID)
-	if err != nil {
-		return nil, err
-	}
-	ms, err := s.Orgs.ListMembers(ctx, orgID)
-	if err != nil {
-		return nil, err
-	}
-	n := &orgNames{projects: ps, project: map[string]string{}, member: map[string]string{}}
-	for _, p := range ps {
-		n.project[p.ID] = p.Title
-	}
-	for _, m := range ms {
-		n.member[m.UserID] = m.Name
-	}
-	return n, nil
-}
-
-// who names a submitter; one who has left the organisation is no longer
-// listed, and the queue keeps their history.
-func (n *orgNames) who(userID string) string {
-	if name, ok := n.member[userID]; ok {
-		return name
-	}
-	return "a former member"
-}
-
-func (n *orgNames) projectTitle(id string) string {
-	if t, ok := n.project[id]; ok {
-		return t
-	}
-	return id
 }

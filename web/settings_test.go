@@ -2,13 +2,13 @@ package web
 
 import (
 	"testing"
-	"time"
 
 	"slate"
 	"slate/pricing"
 )
 
 func TestPlanOptions(t *testing.T) {
+	t.Parallel()
 	plans := pricing.DefaultPlans() // free, community, standard, business, enterprise
 	for _, tc := range []struct {
 		name    string
@@ -25,6 +25,7 @@ func TestPlanOptions(t *testing.T) {
 			[]string{"start", "start", "start", "start", "start"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			got := planOptions(plans, &tc.credits, Can{Billing: true})
 			if len(got) != len(tc.want) {
 				t.Fatalf("got %d options, want %d", len(got), len(tc.want))
@@ -35,69 +36,5 @@ func TestPlanOptions(t *testing.T) {
 				}
 			}
 		})
-	}
-}
-
-func TestDayRange(t *testing.T) {
-	day := func(s string) *time.Time { d, _ := time.Parse(time.DateOnly, s); return &d }
-	for _, tc := range []struct {
-		from, to string
-		want     [2]*time.Time
-		bad      bool
-	}{
-		{"", "", [2]*time.Time{nil, nil}, false},
-		{"2026-03-01", "", [2]*time.Time{day("2026-03-01"), nil}, false},
-		// "to" takes in the whole of its day.
-		{"", "2026-03-01", [2]*time.Time{nil, day("2026-03-02")}, false},
-		{"2026-03-01", "2026-03-01", [2]*time.Time{day("2026-03-01"), day("2026-03-02")}, false},
-		{"2026-03-02", "2026-03-01", [2]*time.Time{}, true},
-		{"March", "", [2]*time.Time{}, true},
-	} {
-		f, to, err := dayRange(tc.from, tc.to)
-		if (err != nil) != tc.bad {
-			t.Errorf("dayRange(%q, %q) error %v, want error %v", tc.from, tc.to, err, tc.bad)
-			continue
-		}
-		if tc.bad {
-			if slate.ErrorCode(err) != slate.EINVALID {
-				t.Errorf("dayRange(%q, %q) code %q, want invalid", tc.from, tc.to, slate.ErrorCode(err))
-			}
-			continue
-		}
-		for i, got := range []*time.Time{f, to} {
-			want := tc.want[i]
-			if (got == nil) != (want == nil) || got != nil && !got.Equal(*want) {
-				t.Errorf("dayRange(%q, %q)[%d] = %v, want %v", tc.from, tc.to, i, got, want)
-			}
-		}
-	}
-}
-
-func TestBankOf(t *testing.T) {
-	c := &slate.Credits{Rollover: 7000, Purchased: 5000}
-	for _, tc := range []struct {
-		cap  int64
-		want Bank
-	}{
-		{100_000, Bank{Total: 12000, Rollover: 7000, Purchased: 5000, Cap: 100_000}},
-		{0, Bank{Total: 12000, Rollover: 7000, Purchased: 5000}},
-		{slate.NoRolloverCap, Bank{Total: 12000, Rollover: 7000, Purchased: 5000, NoCap: true}},
-	} {
-		if got := bankOf(c, slate.Plan{RolloverCap: tc.cap}); got != tc.want {
-			t.Errorf("cap %d: got %+v, want %+v", tc.cap, got, tc.want)
-		}
-	}
-}
-
-func TestSignedAndMoney(t *testing.T) {
-	for n, want := range map[int64]string{5000: "+5,000", 0: "0", -1200: "−1,200"} {
-		if got := signed(n); got != want {
-			t.Errorf("signed(%d) = %q, want %q", n, got, want)
-		}
-	}
-	for c, want := range map[int64]string{5000: "50.00", 22_505: "225.05", 7: "0.07"} {
-		if got := money(c); got != want {
-			t.Errorf("money(%d) = %q, want %q", c, got, want)
-		}
 	}
 }

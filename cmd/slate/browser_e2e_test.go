@@ -14,11 +14,8 @@ import (
 	"slate"
 )
 
-// owner is the person the browser tests sign up as.
-const (
-	ownerEmail    = "producer@slate.test"
-	ownerPassword = "correct horse battery"
-)
+// ownerEmail is the producer's, who signs up in the browser.
+const ownerEmail = "producer@slate.test"
 
 // TestBrowserProducerDesk walks the producer's desk in headless Chromium
 // against the real binary: sign up, create an organisation and project,
@@ -28,24 +25,13 @@ const (
 // read-only session has no edit controls and sees a lock appear live.
 func TestBrowserProducerDesk(t *testing.T) {
 	t.Parallel()
-	chromium(t)
-	dir := t.TempDir()
-	srv := startServer(t, dir, "--workers", "2", "--poll", "100ms")
-	b := newBrowser(t, srv.URL, 1280)
+	srv, b := serveDesk(t, "2")
 
 	// Sign up, then the first organisation and project.
 	b.open("/")
 	b.until("the sign-in page", `location.pathname === "/login"`)
 	b.click(`a[href^="/signup"]`)
-	b.fill(`#signup-form input[name=name]`, "Pat Producer")
-	b.fill(`#signup-form input[name=email]`, ownerEmail)
-	b.fill(`#signup-form input[name=password]`, ownerPassword)
-	b.submit(`#signup-form button[type=submit]`)
-	b.until("the new organisation page", `location.pathname === "/orgs/new"`)
-	b.fill(`#org-form input[name=name]`, "Harbour Films")
-	b.fill(`#org-form select[name=plan]`, "standard")
-	b.submit(`#org-form button[type=submit]`)
-	b.until("the organisation page", `location.pathname.startsWith("/orgs/org_")`)
+	b.signUp("Pat Producer", ownerEmail, "Harbour Films")
 	b.fill(`#project-form input[name=title]`, "Night Ferry")
 	b.submit(`#project-form button[type=submit]`)
 	b.until("the project page", `location.pathname.startsWith("/projects/")`)
@@ -72,7 +58,7 @@ func TestBrowserProducerDesk(t *testing.T) {
 	}
 	b.until("three shots in the tree", `document.querySelectorAll("#tree li.shot").length === 3`)
 
-	owner := login(t, srv.URL, ownerEmail, ownerPassword)
+	owner := login(t, srv.URL, ownerEmail, testPassword)
 	var tree slate.Tree
 	owner.must("GET", "/api/v1/projects/"+projectID+"/tree", nil, &tree)
 	ids := map[string]string{}
@@ -167,14 +153,14 @@ func TestBrowserProducerDesk(t *testing.T) {
 		slate.InvitationInput{Email: "reader@slate.test", Permissions: []slate.Permission{slate.PermRead}}, &inv)
 	reader := &apiClient{t: t, base: srv.URL}
 	var rs struct{ Token string }
-	reader.must("POST", "/api/v1/auth/signup", slate.Signup{Email: "reader@slate.test", Password: ownerPassword, Name: "Rae Reader"}, &rs)
+	reader.must("POST", "/api/v1/auth/signup", slate.Signup{Email: "reader@slate.test", Password: testPassword, Name: "Rae Reader"}, &rs)
 	reader.token = rs.Token
 	reader.must("POST", "/api/v1/invitations/"+inv.Token+"/accept", nil, nil)
 
 	r := b.session()
 	r.open("/login?next=/projects/" + projectID)
 	r.fill(`#login-form input[name=email]`, "reader@slate.test")
-	r.fill(`#login-form input[name=password]`, ownerPassword)
+	r.fill(`#login-form input[name=password]`, testPassword)
 	r.click(`#login-form button[type=submit]`)
 	r.until("the project page", `document.querySelector("#tree") !== null`)
 	r.clickText("#tree li.shot a", shots[0])

@@ -85,8 +85,17 @@ func newBrowser(t *testing.T, base string, width int64) *tab {
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(alloc)
 	t.Cleanup(func() { cancel(); cancelAlloc() })
-	tb := newTab(t, ctx, base)
-	return tb
+	return newTab(t, ctx, base)
+}
+
+// serveDesk starts `slate serve` with that many render workers and a
+// headless Chromium at desk width on it. Chromium is looked for first, so
+// a machine without it skips before a server starts.
+func serveDesk(t *testing.T, workers string) (*server, *tab) {
+	t.Helper()
+	chromium(t)
+	srv := startServer(t, t.TempDir(), "--workers", workers, "--poll", "100ms")
+	return srv, newBrowser(t, srv.URL, 1280)
 }
 
 // session opens a tab in a new browser context of b's browser: another
@@ -151,6 +160,24 @@ func (b *tab) open(path string) {
 func (b *tab) fill(sel, value string) {
 	b.t.Helper()
 	b.do("fill "+sel, chromedp.WaitVisible(chromedp.CSS(sel)), chromedp.SetValue(chromedp.CSS(sel), value))
+}
+
+// testPassword is the password of every account the browser tests make.
+const testPassword = "correct horse battery"
+
+// signUp fills the sign-up form the tab shows, then creates the account's
+// first organisation on the standard plan, and waits on its page.
+func (b *tab) signUp(name, email, org string) {
+	b.t.Helper()
+	b.fill(`#signup-form input[name=name]`, name)
+	b.fill(`#signup-form input[name=email]`, email)
+	b.fill(`#signup-form input[name=password]`, testPassword)
+	b.submit(`#signup-form button[type=submit]`)
+	b.until("the new organisation page", `location.pathname === "/orgs/new"`)
+	b.fill(`#org-form input[name=name]`, org)
+	b.fill(`#org-form select[name=plan]`, "standard")
+	b.submit(`#org-form button[type=submit]`)
+	b.until("the organisation page", `location.pathname.startsWith("/orgs/org_")`)
 }
 
 func (b *tab) click(sel string) {

@@ -42,21 +42,10 @@ const injected = `(() => {
 // them as text and runs nothing of them.
 func TestBrowserHostileText(t *testing.T) {
 	t.Parallel()
-	chromium(t)
-	dir := t.TempDir()
-	srv := startServer(t, dir, "--workers", "1", "--poll", "100ms")
-	b := newBrowser(t, srv.URL, 1280)
+	srv, b := serveDesk(t, "1")
 
 	b.open("/signup")
-	b.fill(`#signup-form input[name=name]`, h(0))
-	b.fill(`#signup-form input[name=email]`, "hostile@slate.test")
-	b.fill(`#signup-form input[name=password]`, ownerPassword)
-	b.submit(`#signup-form button[type=submit]`)
-	b.until("the new organisation page", `location.pathname === "/orgs/new"`)
-	b.fill(`#org-form input[name=name]`, h(1))
-	b.fill(`#org-form select[name=plan]`, "standard")
-	b.submit(`#org-form button[type=submit]`)
-	b.until("the organisation page", `location.pathname.startsWith("/orgs/org_")`)
+	b.signUp(h(0), "hostile@slate.test", h(1))
 	b.fill(`#project-form input[name=title]`, h(2))
 	b.submit(`#project-form button[type=submit]`)
 	b.until("the project page", `document.querySelector("#new-act-form") !== null`)
@@ -104,7 +93,7 @@ func TestBrowserHostileText(t *testing.T) {
 	b.until("the lock", `document.querySelector("#panel .lockinfo strong") !== null`)
 
 	// Reload and read every page that shows them.
-	owner := login(t, srv.URL, "hostile@slate.test", ownerPassword)
+	owner := login(t, srv.URL, "hostile@slate.test", testPassword)
 	var orgs struct{ Items []*slate.Org }
 	owner.must("GET", "/api/v1/orgs", nil, &orgs)
 	orgID := orgs.Items[0].ID
