@@ -194,6 +194,15 @@ func (b *tab) submit(sel string) {
 	b.until("the page to settle after "+sel, `document.documentElement.dataset.busy === "0"`)
 }
 
+// fits reports a page that is wider than the window, which a reader would
+// have to scroll sideways.
+func (b *tab) fits(width int, page string) {
+	b.t.Helper()
+	if w := eval[int](b, `document.documentElement.scrollWidth`); w > width {
+		b.t.Errorf("%s is %d px wide in a %d px window: it scrolls sideways", page, w, width)
+	}
+}
+
 // choose sets a select's value and fires change, as a person choosing does.
 func (b *tab) choose(sel, value string) {
 	b.t.Helper()
