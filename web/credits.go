@@ -2,7 +2,6 @@ package web
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"net/url"
 	"time"
@@ -74,7 +73,7 @@ type TxRow struct {
 	T       *slate.Transaction
 	Project string
 	Actor   string
-	// Amount and Held are signed changes ("+5,000", "−1,200"); Held is
+	// Amount and Held are signed changes ("+5,000", "-1,200"); Held is
 	// empty for entries that do not touch held credits.
 	Amount, Held string
 }
@@ -115,7 +114,7 @@ func (s *Server) creditsDrawer(ctx context.Context, r *http.Request) (string, an
 	}
 	if v.Plan.AllowPacks {
 		for _, p := range cat.CreditPacks {
-			v.Packs = append(v.Packs, PackOption{Pack: p, Price: money(p.PriceCents)})
+			v.Packs = append(v.Packs, PackOption{Pack: p, Price: slate.FormatCents(p.PriceCents)})
 		}
 	}
 	if v.Forecast, err = s.Credits.Forecast(ctx, orgID); err != nil {
@@ -203,30 +202,11 @@ func txRows(items []*slate.Transaction, projects []*slate.Project, members []*sl
 	}
 	rows := make([]TxRow, 0, len(items))
 	for _, t := range items {
-		row := TxRow{T: t, Project: titles[t.ProjectID], Actor: names[t.ActorID], Amount: signed(t.Amount)}
+		row := TxRow{T: t, Project: titles[t.ProjectID], Actor: names[t.ActorID], Amount: slate.FormatChange(t.Amount)}
 		if t.Held != 0 {
-			row.Held = signed(t.Held)
+			row.Held = slate.FormatChange(t.Held)
 		}
 		rows = append(rows, row)
 	}
 	return rows
-}
-
-// signed is a change with its sign spelled out: a ledger line of 5,000
-// must read as credits coming in, not as a balance.
-func signed(n int64) string {
-	if n > 0 {
-		return "+" + formatCredits(n)
-	}
-	return formatCredits(n)
-}
-
-// money is a price in cents as the CLI prints it; Slate names no currency,
-// the operator's payment provider does.
-func money(cents int64) string {
-	sign := ""
-	if cents < 0 {
-		sign, cents = "−", -cents
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, cents/100, cents%100)
 }

@@ -59,17 +59,3 @@ func TestBankOf(t *testing.T) {
 		}
 	}
 }
-
-func TestSignedAndMoney(t *testing.T) {
-	t.Parallel()
-	for n, want := range map[int64]string{5000: "+5,000", 0: "0", -1200: "−1,200"} {
-		if got := signed(n); got != want {
-			t.Errorf("signed(%d) = %q, want %q", n, got, want)
-		}
-	}
-	for c, want := range map[int64]string{5000: "50.00", 22_505: "225.05", 7: "0.07"} {
-		if got := money(c); got != want {
-			t.Errorf("money(%d) = %q, want %q", c, got, want)
-		}
-	}
-}

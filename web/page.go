@@ -20,7 +20,7 @@ import (
 // templates holds every page and fragment; each file defines templates
 // named for what they show, and pages compose the shared "head" and "foot".
 var templates = template.Must(template.New("").Funcs(template.FuncMap{
-	"credits":        formatCredits,
+	"credits":        slate.FormatCredits,
 	"seconds":        formatSeconds,
 	"when":           formatTime,
 	"date":           formatDate,
@@ -28,7 +28,6 @@ var templates = template.Must(template.New("").Funcs(template.FuncMap{
 	"has":            hasString,
 	"pathEsc":        url.PathEscape,
 	"queryEsc":       url.QueryEscape,
-	"lower":          strings.ToLower,
 	"secs":           formatSecondsValue,
 	"json":           jsonString,
 	"tagSelection":   func(tag string) slate.Selection { return slate.Selection{Tags: []string{tag}} },
@@ -99,8 +98,7 @@ type Page struct {
 	// Sign-in pages.
 	Next, Email string
 	// Error pages.
-	Error  string
-	Status int
+	Error string
 }
 
 // layout fills the layout for a page of organisation orgID: the switcher,
@@ -152,27 +150,6 @@ func csrfOf(ctx context.Context) string {
 func validCSRF(ctx context.Context, r *http.Request) bool {
 	secret, _ := ctx.Value(secretKey{}).(string)
 	return session.ValidCSRF(r, secret)
-}
-
-func urlEscape(s string) string { return url.QueryEscape(s) }
-
-func formatCredits(n int64) string {
-	neg := n < 0
-	if neg {
-		n = -n
-	}
-	s := fmt.Sprint(n)
-	var b strings.Builder
-	for i, c := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if neg {
-		return "−" + b.String()
-	}
-	return b.String()
 }
 
 func formatSeconds(ms int64) string {

@@ -16,6 +16,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
 
 	"slate"
@@ -147,7 +148,7 @@ func (s *Server) page(h func(context.Context, *http.Request) (string, *Page, err
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, ok := s.signedIn(r)
 		if !ok {
-			http.Redirect(w, r, "/login?next="+urlEscape(r.URL.RequestURI()), http.StatusSeeOther)
+			http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
 			return
 		}
 		name, p, err := h(ctx, r)
@@ -196,7 +197,7 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if status == http.StatusInternalServerError {
 		msg = "Something went wrong on the server; it has been logged."
 	}
-	s.renderStatus(w, status, "error", &Page{Title: http.StatusText(status), Error: msg, Status: status})
+	s.renderStatus(w, status, "error", &Page{Title: http.StatusText(status), Error: msg})
 }
 
 // render executes the named page or fragment template with status 200.

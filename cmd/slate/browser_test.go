@@ -55,12 +55,11 @@ func artifacts(t *testing.T) string {
 // tab is one browser tab; each session has its own browser context, so
 // two sessions do not share cookies.
 type tab struct {
-	t       *testing.T
-	ctx     context.Context
-	base    string
-	alerts  *[]string
-	mu      *sync.Mutex
-	console *[]string
+	t      *testing.T
+	ctx    context.Context
+	base   string
+	alerts *[]string
+	mu     *sync.Mutex
 }
 
 // newBrowser starts a headless Chromium for the test and returns its
@@ -109,7 +108,7 @@ func (b *tab) session() *tab {
 
 func newTab(t *testing.T, ctx context.Context, base string) *tab {
 	t.Helper()
-	tb := &tab{t: t, ctx: ctx, base: base, alerts: new([]string), mu: new(sync.Mutex), console: new([]string)}
+	tb := &tab{t: t, ctx: ctx, base: base, alerts: new([]string), mu: new(sync.Mutex)}
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -228,31 +227,8 @@ func (a *app) packsCommand() *cobra.Command {
 		})
 }
 
-// num writes credits with thousands separators, as people read balances.
-func num(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var b strings.Builder
-	for i, r := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(r)
-	}
-	if neg {
-		return "-" + b.String()
-	}
-	return b.String()
-}
-
-func signed(n int64) string {
-	if n > 0 {
-		return "+" + num(n)
-	}
-	return num(n)
-}
-
-func money(cents int64) string {
-	return fmt.Sprintf("%d.%02d", cents/100, cents%100)
-}
+// num, signed and money are the CLI's short names for how Slate writes
+// amounts for people (slate.FormatCredits and friends).
+func num(n int64) string       { return slate.FormatCredits(n) }
+func signed(n int64) string    { return slate.FormatChange(n) }
+func money(cents int64) string { return slate.FormatCents(cents) }
