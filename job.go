@@ -90,6 +90,30 @@ type Job struct {
 	FinishedAt *time.Time `json:"finished_at,omitempty"`
 }
 
+// Summarise fills a batch's totals from its Items: the estimate is every
+// job's cost, progress the mean with finished jobs counting as done. The
+// store totals whole batches this way, and the web app the jobs it shows.
+func (b *Batch) Summarise() {
+	b.Jobs, b.Estimate, b.Held, b.Spent = len(b.Items), 0, 0, 0
+	b.States = map[JobState]int{}
+	var progress int
+	for _, j := range b.Items {
+		b.States[j.State]++
+		b.Estimate += j.Cost
+		b.Held += j.CostHeld
+		b.Spent += j.CostCharged
+		if j.State.Finished() {
+			progress += 100
+		} else {
+			progress += j.Progress
+		}
+	}
+	b.Progress = 0
+	if b.Jobs > 0 {
+		b.Progress = progress / b.Jobs
+	}
+}
+
 // BatchInput submits a selection for rendering: from a quote (its prices
 // guaranteed while it is valid) or from a selection with an engine and tier.
 type BatchInput struct {

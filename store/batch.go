@@ -6,29 +6,6 @@ import (
 	"slate"
 )
 
-// summarise fills a batch's totals from its jobs: the estimate is every
-// job's cost, progress the mean with finished jobs counting as done.
-func summarise(b *slate.Batch) {
-	b.Jobs, b.Estimate, b.Held, b.Spent = len(b.Items), 0, 0, 0
-	b.States = map[slate.JobState]int{}
-	var progress int
-	for _, j := range b.Items {
-		b.States[j.State]++
-		b.Estimate += j.Cost
-		b.Held += j.CostHeld
-		b.Spent += j.CostCharged
-		if j.State.Finished() {
-			progress += 100
-		} else {
-			progress += j.Progress
-		}
-	}
-	b.Progress = 0
-	if b.Jobs > 0 {
-		b.Progress = progress / b.Jobs
-	}
-}
-
 // Batch reads a batch with its jobs in tree order and its totals.
 func (s *DB) Batch(ctx context.Context, batchID string) (*slate.Batch, error) {
 	var out *slate.Batch
@@ -47,7 +24,7 @@ func (s *DB) Batch(ctx context.Context, batchID string) (*slate.Batch, error) {
 		for _, j := range jobs {
 			b.Items = append(b.Items, &j.Job)
 		}
-		summarise(b)
+		b.Summarise()
 		out = b
 		return nil
 	})

@@ -120,7 +120,7 @@ func (s *DB) Submit(ctx context.Context, projectID string, in slate.BatchInput) 
 		if err := tx.saveLanes(ctx, l); err != nil {
 			return err
 		}
-		summarise(batch)
+		batch.Summarise()
 		out = batch
 		return nil
 	})

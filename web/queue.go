@@ -263,13 +263,12 @@ func (s *Server) queueView(ctx context.Context, orgID string, f QueueFilter, can
 	return v, nil
 }
 
-// sumRows totals jobs as the store totals a batch, finished jobs counting
-// as whole progress.
+// sumRows totals the jobs shown by the batch's own rule (Batch.Summarise),
+// for groups the list holds only part of.
 func sumRows(rows []*JobRow) *slate.Batch {
-	b := &slate.Batch{States: map[slate.JobState]int{}, Jobs: len(rows)}
-	progress := 0
-	for _, r := range rows {
-		if b.SubmittedBy == "" {
+	b := &slate.Batch{}
+	for i, r := range rows {
+		if i == 0 {
 			b.ProjectID, b.SubmittedBy, b.CreatedAt = r.ProjectID, r.SubmittedBy, r.CreatedAt
 			b.Engine, b.Tier = r.Engine, r.Tier
 		}
@@ -279,19 +278,10 @@ func sumRows(rows []*JobRow) *slate.Batch {
 		if r.Tier != b.Tier {
 			b.Tier = ""
 		}
-		b.States[r.State]++
-		b.Estimate += r.Cost
-		b.Held += r.CostHeld
-		b.Spent += r.CostCharged
-		if r.State.Finished() {
-			progress += 100
-		} else {
-			progress += r.Progress
-		}
+		b.Items = append(b.Items, r.Job)
 	}
-	if b.Jobs > 0 {
-		b.Progress = progress / b.Jobs
-	}
+	b.Summarise()
+	b.Items = nil
 	return b
 }
 
