@@ -75,6 +75,15 @@ func TestBrowserProducerDesk(t *testing.T) {
 		b.submit(`#panel .tags-form button[type=submit]`)
 		b.until("the tags in the tree", fmt.Sprintf(`document.querySelectorAll('#tree li.shot[data-shot=%s] .tag').length === 2`, jsString(ids[name])))
 	}
+	// Bad input: the API's problem shows in the form, and nothing changes.
+	b.fill(`#panel .tags-form input[name=tags]`, "hero, "+strings.Repeat("x", 51))
+	b.submit(`#panel .tags-form button[type=submit]`)
+	if msg := b.text(`#panel .tags-form [data-errors]`); !strings.Contains(msg, "longer than 50 characters") {
+		t.Errorf("a too-long tag shows %q", msg)
+	}
+	if n := eval[int](b, fmt.Sprintf(`document.querySelectorAll('#tree li.shot[data-shot=%s] .tag').length`, jsString(ids[shots[1]]))); n != 2 {
+		t.Errorf("a refused tag change left %d tags in the tree, want the 2 from before", n)
+	}
 	b.screenshot("project-shot-panel")
 
 	// Filter the tree by the tag and estimate the tag: the dialog's total
