@@ -3,6 +3,7 @@ package slate
 import (
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Code is a stable, machine-readable error category. The API maps each code to
@@ -30,6 +31,10 @@ const (
 	EAPPROVAL Code = "approval_required"
 	// EEXPIRED refuses a quote past its validity.
 	EEXPIRED Code = "expired"
+	// ERATELIMITED refuses an attempt made too soon: too many sign-ins from
+	// one address or for one account, or more password checks waiting than
+	// the server will queue. RetryAfter says when to try again.
+	ERATELIMITED Code = "rate_limited"
 )
 
 // Error is the one error type of Slate. Extra fields carry what the spec asks
@@ -50,6 +55,9 @@ type Error struct {
 	// MissingTakes is set on the ECONFLICT of an export whose shots lack a
 	// selected take: every such shot, in tree order.
 	MissingTakes []ShotRef
+	// RetryAfter is set on ERATELIMITED: how long until an attempt may
+	// succeed.
+	RetryAfter time.Duration
 }
 
 // ShotRef names a shot for a person and a script.
@@ -97,6 +105,12 @@ func Insufficient(shortfall int64, remedies []Remedy) *Error {
 	}
 	return &Error{Code: ECREDITS, Shortfall: shortfall, Remedies: remedies,
 		Message: fmt.Sprintf("not enough credits: %d short", shortfall)}
+}
+
+// RateLimited returns the 429 for an attempt that may be made again after
+// wait.
+func RateLimited(wait time.Duration, format string, args ...any) *Error {
+	return &Error{Code: ERATELIMITED, RetryAfter: wait, Message: fmt.Sprintf(format, args...)}
 }
 
 // ErrorCode returns the code of err, EINTERNAL for errors that are not ours.

@@ -10,6 +10,7 @@ package api
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -49,6 +50,9 @@ type Server struct {
 
 	// MaxBodyBytes limits request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// SignIn paces sign-ups, logins, invitation acceptances and token
+	// creation per client address and account.
+	SignIn SignInLimits
 
 	once    sync.Once
 	mux     *http.ServeMux
@@ -59,6 +63,7 @@ type Server struct {
 	opIDs   map[string]string
 	public  map[string]bool
 	metrics *metrics
+	guard   *signInGuard
 }
 
 // DefaultMaxBodyBytes is the request body limit unless configured otherwise.
@@ -101,6 +106,7 @@ func (s *Server) init() {
 	s.once.Do(func() {
 		s.mux = http.NewServeMux()
 		s.opIDs = map[string]string{}
+		s.guard = s.newSignInGuard()
 		s.public = map[string]bool{
 			"GET /healthz":                 true,
 			"GET /metrics":                 true,
@@ -184,7 +190,7 @@ func register[I, O any](s *Server, op huma.Operation, o opts, h func(context.Con
 		errs[http.StatusRequestEntityTooLarge] = true
 	}
 	op.Errors = nil
-	for _, e := range []int{400, 401, 402, 403, 404, 409, 410, 413, 423, 500, 503} {
+	for _, e := range []int{400, 401, 402, 403, 404, 409, 410, 413, 423, 429, 500, 503} {
 		if errs[e] {
 			op.Errors = append(op.Errors, e)
 		}
@@ -196,7 +202,16 @@ func register[I, O any](s *Server, op huma.Operation, o opts, h func(context.Con
 		}
 	}
 	op.MaxBodyBytes = s.maxBody()
-	huma.Register(s.api, op, h)
+	huma.Register(s.api, op, func(ctx context.Context, in *I) (*O, error) {
+		o, err := h(ctx, in)
+		var e *slate.Error
+		if errors.As(err, &e) {
+			// huma takes response headers (Retry-After) only from the
+			// handler's own error, so domain errors become problems here.
+			return nil, problemFor(ctx, err)
+		}
+		return o, err
+	})
 	pattern := op.Method + " " + op.Path
 	s.opIDs[pattern] = op.OperationID
 	if o.public {

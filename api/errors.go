@@ -6,7 +6,9 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 
@@ -21,7 +23,7 @@ type Problem struct {
 	Title  string     `json:"title" doc:"Short summary of the HTTP status"`
 	Status int        `json:"status" doc:"HTTP status code"`
 	Detail string     `json:"detail" doc:"What went wrong in this occurrence"`
-	Code   slate.Code `json:"code" enum:"invalid,unauthenticated,insufficient_credits,spend_cap_exceeded,forbidden,plan_limit,not_found,conflict,approval_required,expired,too_large,locked,internal" doc:"Stable machine-readable error code"`
+	Code   slate.Code `json:"code" enum:"invalid,unauthenticated,insufficient_credits,spend_cap_exceeded,forbidden,plan_limit,not_found,conflict,approval_required,expired,too_large,locked,rate_limited,internal" doc:"Stable machine-readable error code"`
 	// MissingPermission names the permission a 403 lacked.
 	MissingPermission slate.Permission `json:"missing_permission,omitempty"`
 	// Lock names the lock that refused a write (423).
@@ -40,10 +42,16 @@ type Problem struct {
 	MissingTakes []slate.ShotRef `json:"missing_takes,omitempty"`
 	// Errors lists each schema violation of a request that failed validation.
 	Errors []*huma.ErrorDetail `json:"errors,omitempty"`
+
+	// headers go with the problem: Retry-After on a 429.
+	headers http.Header
 }
 
 func (p *Problem) Error() string  { return p.Detail }
 func (p *Problem) GetStatus() int { return p.Status }
+
+// GetHeaders makes huma send the problem's headers.
+func (p *Problem) GetHeaders() http.Header { return p.headers }
 
 // ContentType makes huma send problems as application/problem+json.
 func (p *Problem) ContentType(ct string) string {
@@ -75,6 +83,8 @@ func Status(code slate.Code) int {
 		return http.StatusRequestEntityTooLarge
 	case slate.ELOCKED:
 		return http.StatusLocked
+	case slate.ERATELIMITED:
+		return http.StatusTooManyRequests
 	default:
 		return http.StatusInternalServerError
 	}
@@ -91,7 +101,7 @@ func codeOfStatus(status int) slate.Code {
 	}
 	// Several codes share a status; the general one names a bare status.
 	for _, c := range []slate.Code{slate.EUNAUTHENTICATED, slate.ECREDITS, slate.EFORBIDDEN,
-		slate.ENOTFOUND, slate.ECONFLICT, slate.EEXPIRED, slate.ETOOLARGE, slate.ELOCKED} {
+		slate.ENOTFOUND, slate.ECONFLICT, slate.EEXPIRED, slate.ETOOLARGE, slate.ELOCKED, slate.ERATELIMITED} {
 		if Status(c) == status {
 			return c
 		}
@@ -120,6 +130,12 @@ func problemFor(ctx context.Context, err error) *Problem {
 	}
 	p = newProblem(Status(e.Code), e.Code, e.Message)
 	p.MissingPermission, p.Lock, p.Field, p.MissingTakes = e.MissingPermission, e.Lock, e.Field, e.MissingTakes
+	if e.RetryAfter > 0 {
+		// Whole seconds, rounded up, so a client that waits as told is
+		// never early.
+		secs := (e.RetryAfter + time.Second - 1) / time.Second
+		p.headers = http.Header{"Retry-After": {strconv.FormatInt(int64(secs), 10)}}
+	}
 	if e.Code == slate.ECREDITS {
 		remedies := e.Remedies
 		if remedies == nil {
@@ -224,6 +240,9 @@ func init() {
 // same problem body huma would send.
 func writeProblem(w http.ResponseWriter, r *http.Request, err error) {
 	p := problemFor(r.Context(), err)
+	for k, v := range p.headers {
+		w.Header()[k] = v
+	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.WriteHeader(p.Status)
 	_ = json.NewEncoder(w).Encode(p)

@@ -17,6 +17,7 @@ import (
 	"slate"
 	"slate/api"
 	"slate/events"
+	"slate/limit"
 	"slate/media"
 	"slate/store/storetest"
 )
@@ -32,15 +33,21 @@ type harness struct {
 }
 
 // eachBackend runs fn as a parallel subtest against a real store of every
-// configured database.
-func eachBackend(t *testing.T, fn func(t *testing.T, h *harness)) {
+// configured database; adjust may change each server before it starts.
+func eachBackend(t *testing.T, fn func(t *testing.T, h *harness), adjust ...func(*api.Server)) {
 	t.Helper()
 	for _, b := range storetest.Backends(t) {
 		t.Run(b.Name, func(t *testing.T) {
 			t.Parallel()
-			fn(t, newHarness(t, b))
+			fn(t, newHarness(t, b, adjust...))
 		})
 	}
+}
+
+// unpaced lifts the sign-in limits, for tests that sign in more people
+// from one address than any person would.
+func unpaced(s *api.Server) {
+	s.SignIn.Rate = limit.Rate{Burst: 1 << 20, Every: time.Nanosecond}
 }
 
 // newHarness starts a server on a fresh store; adjust may change the server

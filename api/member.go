@@ -69,10 +69,15 @@ func (s *Server) registerMembers() {
 	})
 	register(s, huma.Operation{
 		OperationID: "acceptInvitation", Method: http.MethodPost, Path: "/api/v1/invitations/{token}/accept", Tags: tags,
-		Summary: "Join an organisation", Description: "The signed-in user's email must be the invited one.",
-	}, errsWrite, func(ctx context.Context, in *struct {
+		Summary: "Join an organisation",
+		Description: "The signed-in user's email must be the invited one. Paced per client address and per account " +
+			"like sign-in (429 rate_limited with Retry-After).",
+	}, opts{errs: []int{403, 404, 409, 429}}, func(ctx context.Context, in *struct {
 		Token string `path:"token" maxLength:"200"`
 	}) (*out[*slate.Member], error) {
+		if err := s.admitSignIn(ctx); err != nil {
+			return nil, err
+		}
 		return replyOr(s.Orgs.AcceptInvitation(ctx, in.Token))
 	})
 }

@@ -15,6 +15,8 @@ type requestInfo struct {
 	// tls says the browser reached us over HTTPS (directly or through a
 	// proxy that says so), so session cookies are marked Secure.
 	tls bool
+	// client keys the client's sign-in bucket (see clientKey).
+	client string
 }
 
 type requestInfoKey struct{}
@@ -55,7 +57,8 @@ func (s *Server) operation(pattern string) string {
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
-		ri := &requestInfo{op: s.operation(s.pattern(r)), tls: r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https"}
+		ri := &requestInfo{op: s.operation(s.pattern(r)), tls: r.TLS != nil || r.Header.Get("X-Forwarded-Proto") == "https",
+			client: clientKey(r, s.guard.trusted)}
 		log := s.logger()
 		ctx := context.WithValue(r.Context(), loggerKey{}, log)
 		ctx = context.WithValue(ctx, requestInfoKey{}, ri)

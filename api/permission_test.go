@@ -302,12 +302,12 @@ func TestPermissionMatrix(t *testing.T) {
 				}
 			})
 		}
-	})
+	}, unpaced)
 }
 
 func codeFor(status int) string {
 	return map[int]string{400: "invalid", 401: "unauthenticated", 403: "forbidden", 404: "not_found",
-		409: "conflict", 413: "too_large", 423: "locked"}[status]
+		409: "conflict", 413: "too_large", 423: "locked", 429: "rate_limited"}[status]
 }
 
 // TestOperationsCovered keeps the matrix honest: every operation the API

@@ -39,7 +39,11 @@ func (s *Server) registerUsers() {
 	register(s, huma.Operation{
 		OperationID: "signup", Method: http.MethodPost, Path: "/api/v1/auth/signup", Tags: tags,
 		Summary: "Create an account and sign in", DefaultStatus: http.StatusCreated,
-	}, opts{public: true, errs: []int{409}}, func(ctx context.Context, in *struct{ Body slate.Signup }) (*sessionOut, error) {
+		Description: "Paced per client address, and per email like login (429 rate_limited with Retry-After).",
+	}, opts{public: true, errs: []int{409, 429}}, func(ctx context.Context, in *struct{ Body slate.Signup }) (*sessionOut, error) {
+		if err := s.admitSignIn(ctx); err != nil {
+			return nil, err
+		}
 		if _, err := s.Users.Signup(ctx, in.Body); err != nil {
 			return nil, err
 		}
@@ -48,7 +52,12 @@ func (s *Server) registerUsers() {
 	register(s, huma.Operation{
 		OperationID: "login", Method: http.MethodPost, Path: "/api/v1/auth/login", Tags: tags,
 		Summary: "Sign in with email and password",
-	}, opts{public: true, errs: []int{401}}, func(ctx context.Context, in *struct{ Body Login }) (*sessionOut, error) {
+		Description: "Paced per client address, and per account: after a few failures in a row the account takes " +
+			"no attempt for a while, doubling with each further failure. Either answers 429 rate_limited with Retry-After.",
+	}, opts{public: true, errs: []int{401, 429}}, func(ctx context.Context, in *struct{ Body Login }) (*sessionOut, error) {
+		if err := s.admitSignIn(ctx); err != nil {
+			return nil, err
+		}
 		return s.login(ctx, in.Body.Email, in.Body.Password)
 	})
 	register(s, huma.Operation{
@@ -62,9 +71,14 @@ func (s *Server) registerUsers() {
 	})
 	register(s, huma.Operation{
 		OperationID: "createToken", Method: http.MethodPost, Path: "/api/v1/tokens", Tags: tags,
-		Summary: "Create an API token", Description: "The token is shown once, in this response.",
+		Summary: "Create an API token",
+		Description: "The token is shown once, in this response. Paced per client address and per account " +
+			"(429 rate_limited with Retry-After).",
 		DefaultStatus: http.StatusCreated,
-	}, opts{}, func(ctx context.Context, in *struct{ Body slate.TokenInput }) (*out[*slate.Token], error) {
+	}, opts{errs: []int{429}}, func(ctx context.Context, in *struct{ Body slate.TokenInput }) (*out[*slate.Token], error) {
+		if err := s.admitSignIn(ctx); err != nil {
+			return nil, err
+		}
 		return replyOr(s.Users.CreateToken(ctx, in.Body))
 	})
 	register(s, huma.Operation{

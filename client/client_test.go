@@ -9,6 +9,7 @@ import (
 	"slate"
 	"slate/api"
 	"slate/client"
+	"slate/limit"
 	"slate/store/storetest"
 )
 
@@ -110,6 +111,17 @@ func TestErrorsCarryTheProblem(t *testing.T) {
 				}
 			}},
 			{"empty selection", func() error { _, err := c.ResolveSelection(ctx, p.ID, slate.Selection{}); return err }, 400, slate.EINVALID, nil},
+			{"account paused after failed logins", func() error {
+				var err error
+				for range limit.DefaultBackoff.Free + 1 {
+					_, err = client.New(srv.URL, "").Login(ctx, "ada@example.test", "wrong password")
+				}
+				return err
+			}, 429, slate.ERATELIMITED, func(t *testing.T, e *client.Error) {
+				if e.RetryAfter != limit.DefaultBackoff.First || e.Slate().RetryAfter != e.RetryAfter {
+					t.Errorf("retry after %v (domain error %v), want %v", e.RetryAfter, e.Slate().RetryAfter, limit.DefaultBackoff.First)
+				}
+			}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				err := tc.call()

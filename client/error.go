@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
+	"time"
 
 	"slate"
 )
@@ -27,6 +29,8 @@ type Error struct {
 	// Errors lists each schema violation of a request the server refused
 	// before it reached a service.
 	Errors []ErrorDetail `json:"errors,omitempty"`
+	// RetryAfter is a 429's Retry-After header: how long to wait.
+	RetryAfter time.Duration `json:"-"`
 }
 
 // ErrorDetail is one schema violation: where in the request, and what.
@@ -60,7 +64,7 @@ func (e *Error) Slate() *slate.Error {
 		msg = e.Title
 	}
 	return &slate.Error{Code: e.Code, Message: msg, MissingPermission: e.MissingPermission, Lock: e.Lock, Field: e.Field,
-		Shortfall: e.Shortfall, Remedies: e.Remedies, MissingTakes: e.MissingTakes}
+		Shortfall: e.Shortfall, Remedies: e.Remedies, MissingTakes: e.MissingTakes, RetryAfter: e.RetryAfter}
 }
 
 // Unwrap lets errors.As(err, &slateErr) and slate.ErrorCode see the domain
@@ -80,6 +84,7 @@ var codeForStatus = map[int]slate.Code{
 	http.StatusGone:                  slate.EEXPIRED,
 	http.StatusRequestEntityTooLarge: slate.ETOOLARGE,
 	http.StatusLocked:                slate.ELOCKED,
+	http.StatusTooManyRequests:       slate.ERATELIMITED,
 }
 
 func decodeError(resp *http.Response, body []byte) *Error {
@@ -90,6 +95,9 @@ func decodeError(resp *http.Response, body []byte) *Error {
 	}
 	if e.Status == 0 {
 		e.Status = resp.StatusCode
+	}
+	if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs >= 0 {
+		e.RetryAfter = time.Duration(secs) * time.Second
 	}
 	if e.Title == "" {
 		e.Title = http.StatusText(e.Status)

@@ -24,6 +24,7 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"slate"
+	"slate/limit"
 	"slate/pricing"
 )
 
@@ -41,6 +42,16 @@ type Options struct {
 	Payments slate.PaymentProvider
 	// PasswordParams tune argon2id; zero means the production defaults.
 	PasswordParams PasswordParams
+	// PasswordMemory is how many bytes password hashes may hold at once;
+	// it sets how many run at once (at least one). 0 means
+	// DefaultPasswordMemory.
+	PasswordMemory int64
+	// PasswordQueue is how many sign-ins may wait for a hash before more
+	// are refused with ERATELIMITED; 0 means DefaultPasswordQueue.
+	PasswordQueue int
+	// SignInBackoff paces failed sign-ins per account; the zero value
+	// means limit.DefaultBackoff.
+	SignInBackoff limit.Backoff
 	// Engines are the engines this deployment renders with; estimates and
 	// submissions for any other are refused. Nil means only the built-in
 	// preview engine.
@@ -64,6 +75,11 @@ type DB struct {
 	payments slate.PaymentProvider
 	pw       PasswordParams
 	engines  map[string]bool
+	// hashes bounds the password hashes running at once; unknown is the
+	// hash an unknown email's password is checked against.
+	hashes  *gate
+	unknown func() string
+	backoff limit.Backoff
 
 	stmts statements
 
@@ -86,8 +102,19 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		clock:     opts.Clock,
 		plans:     map[string]slate.Plan{},
 		pw:        opts.PasswordParams.orDefault(),
+		backoff:   opts.SignInBackoff,
 		idEntropy: ulid.Monotonic(rand.Reader, 0),
 	}
+	if s.backoff == (limit.Backoff{}) {
+		s.backoff = limit.DefaultBackoff
+	}
+	if err := s.backoff.Validate(); err != nil {
+		return nil, err
+	}
+	s.hashes = newGate(s.pw, opts.PasswordMemory, opts.PasswordQueue)
+	// Made on the first unknown email rather than here: opening the store
+	// for a CLI command or a worker should not cost a hash.
+	s.unknown = sync.OnceValue(func() string { return unknownHash(s.pw) })
 	if opts.Catalog.Plans == nil {
 		opts.Catalog = pricing.Default()
 	}

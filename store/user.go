@@ -19,13 +19,14 @@ var (
 )
 
 // Signup creates an account. The email is normalised; a taken email is a
-// conflict.
+// conflict. Like a sign-in, it counts against the email's failures until it
+// succeeds, and its hash waits for the password gate.
 func (s *DB) Signup(ctx context.Context, in slate.Signup) (*slate.User, error) {
 	in.Email = slate.NormalizeEmail(in.Email)
 	if err := in.Validate(); err != nil {
 		return nil, err
 	}
-	hash, err := hashPassword(in.Password, s.pw)
+	hash, err := admitHash(ctx, s, in.Email, func() (string, error) { return hashPassword(in.Password, s.pw) })
 	if err != nil {
 		return nil, err
 	}
@@ -42,26 +43,41 @@ func (s *DB) Signup(ctx context.Context, in slate.Signup) (*slate.User, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := s.endAttempt(ctx, in.Email); err != nil {
+		return nil, err
+	}
 	return u, nil
 }
 
-// Login checks email and password and opens a session.
+// Login checks email and password and opens a session. An unknown email
+// goes through every step a known one does, against a hash of the same
+// cost, so neither the answer nor its timing tells which emails have
+// accounts.
 func (s *DB) Login(ctx context.Context, email, password string) (*slate.Token, *slate.User, error) {
 	email = slate.NormalizeEmail(email)
 	var u slate.User
-	var hash string
 	var created int64
-	err := s.rdb.QueryRowContext(ctx, `SELECT id, email, name, password_hash, created_at FROM users WHERE email = $1`, email).
-		Scan(&u.ID, &u.Email, &u.Name, &hash, &created)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+	ok, err := admitHash(ctx, s, email, func() (bool, error) {
+		var hash string
+		err := s.rdb.QueryRowContext(ctx, `SELECT id, email, name, password_hash, created_at FROM users WHERE email = $1`, email).
+			Scan(&u.ID, &u.Email, &u.Name, &hash, &created)
+		if errors.Is(err, sql.ErrNoRows) {
+			checkPassword(password, s.unknown())
+			return false, nil
+		}
+		if err != nil {
+			return false, err
+		}
+		return checkPassword(password, hash), nil
+	})
+	if err != nil {
 		return nil, nil, err
 	}
-	// Hash even for unknown emails so timing does not tell which exist.
-	if errors.Is(err, sql.ErrNoRows) {
-		hash = "$argon2id$v=19$m=64,t=1,p=1$c2FsdHNhbHRzYWx0c2FsdA$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
-	}
-	if !checkPassword(password, hash) || errors.Is(err, sql.ErrNoRows) {
+	if !ok {
 		return nil, nil, slate.Errorf(slate.EUNAUTHENTICATED, "wrong email or password")
+	}
+	if err := s.endAttempt(ctx, email); err != nil {
+		return nil, nil, err
 	}
 	u.CreatedAt = fromMS(created)
 	tok, err := s.issueToken(ctx, u.ID, slate.TokenSession, "session", slate.SessionTTL)
@@ -69,6 +85,23 @@ func (s *DB) Login(ctx context.Context, email, password string) (*slate.Token, *
 		return nil, nil, err
 	}
 	return tok, &u, nil
+}
+
+// admitHash runs hash, the argon2id work of an attempt for email, behind
+// the password gate and once the attempt is counted against the email's
+// failures (which may refuse it). The gate comes first, so an attempt the
+// server is too busy to check is not counted as a failure.
+func admitHash[T any](ctx context.Context, s *DB, email string, hash func() (T, error)) (T, error) {
+	var zero T
+	leave, err := s.hashes.enter(ctx)
+	if err != nil {
+		return zero, err
+	}
+	defer leave()
+	if err := s.beginAttempt(ctx, email); err != nil {
+		return zero, err
+	}
+	return hash()
 }
 
 // CreateToken issues an API token for the acting user.

@@ -95,8 +95,9 @@ type Page struct {
 	Projects []*slate.Project
 	Data     any
 
-	// Sign-in pages.
-	Next, Email string
+	// Sign-in pages: the page to go to after, and the fields kept when
+	// a posted form comes back with an error (never the password).
+	Next, Email, Name string
 	// Error pages.
 	Error string
 }

@@ -69,6 +69,8 @@ func (s *Server) pages() http.Handler {
 	mux.HandleFunc("GET /{$}", s.home)
 	mux.HandleFunc("GET /login", s.public("login"))
 	mux.HandleFunc("GET /signup", s.public("signup"))
+	mux.Handle("POST /login", s.signInForm("login", "/api/v1/auth/login"))
+	mux.Handle("POST /signup", s.signInForm("signup", "/api/v1/auth/signup"))
 	mux.HandleFunc("GET /orgs/new", s.page(s.newOrg))
 	mux.HandleFunc("GET /orgs/{org}", s.page(s.orgHome))
 	mux.HandleFunc("GET /projects/{project}", s.page(s.projectPage))
@@ -131,13 +133,7 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 // public serves a page that needs no session: sign in and sign up.
 func (s *Server) public(name string) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		next := r.URL.Query().Get("next")
-		// Only a path of this site: browsers read "\" as "/" and drop tabs
-		// and newlines, so "/\evil.test" would leave it.
-		if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.ContainsAny(next, "\\\t\r\n") {
-			next = "/"
-		}
-		s.render(w, r, name, &Page{Title: strings.ToUpper(name[:1]) + name[1:], Next: next,
+		s.render(w, r, name, &Page{Title: strings.ToUpper(name[:1]) + name[1:], Next: safeNext(r.URL.Query().Get("next")),
 			Email: r.URL.Query().Get("email")})
 	}
 }

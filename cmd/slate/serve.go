@@ -37,6 +37,9 @@ const closeEvery = time.Minute
 // `ledger verify` share them so both find the same database by default.
 type dbOptions struct {
 	dsn, data, pricing string
+	// tune, when set, adjusts the store's options: serve sets the
+	// sign-in limits.
+	tune func(*store.Options)
 }
 
 func dbFlags(fs *pflag.FlagSet, o *dbOptions) {
@@ -65,12 +68,16 @@ func (o *dbOptions) open(ctx context.Context, engines []string) (*store.DB, erro
 		}
 		opts.Catalog = c
 	}
+	if o.tune != nil {
+		o.tune(&opts)
+	}
 	return store.Open(ctx, o.dsn, opts)
 }
 
 type serveOptions struct {
 	dbOptions
 	renderOptions
+	signIn  signInOptions
 	addr    string
 	demo    bool
 	history time.Duration
@@ -84,7 +91,12 @@ func (a *app) serveCommand() *cobra.Command {
 		Long: "Run the Slate server. SQLite in the data directory by default; pass a\n" +
 			"postgres:// DSN to share one database between several servers.",
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return a.serve(cmd.Context(), o) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := fromEnv(cmd.Flags(), signInEnv, os.LookupEnv); err != nil {
+				return err
+			}
+			return a.serve(cmd.Context(), o)
+		},
 	}
 	fs := cmd.Flags()
 	fs.StringVar(&o.addr, "addr", envOr("SLATE_ADDR", "127.0.0.1:8080"), "HOST:PORT to listen on (env SLATE_ADDR)")
@@ -92,6 +104,7 @@ func (a *app) serveCommand() *cobra.Command {
 	renderFlags(fs, &o.renderOptions, 2)
 	fs.DurationVar(&o.history, "history", store.DefaultHistory, "how long finished jobs, events and webhook deliveries are kept")
 	fs.BoolVar(&o.demo, "demo", false, "seed a demo organisation and project, and print its login")
+	signInFlags(fs, &o.signIn)
 	return cmd
 }
 
@@ -110,6 +123,11 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		return fmt.Errorf("data directory: %w", err)
 	}
 	clk := clock.System{}
+	limits, err := o.signIn.api()
+	if err != nil {
+		return err
+	}
+	o.tune = o.signIn.store
 	reg, db, dir, err := o.openRender(ctx, &o.dbOptions)
 	if err != nil {
 		return err
@@ -165,7 +183,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		Users: db, Orgs: db, Projects: db, Tree: db, Credits: db, Catalog: db.Catalog, Keys: db,
 		Queue: db, Takes: db, Exports: db, Media: dir,
 		Clock: clk, Logger: log, Ready: db.Ping,
-		Webhooks: db, Events: broker,
+		Webhooks: db, Events: broker, SignIn: limits,
 	}
 	app := &web.Server{
 		Users: db, Orgs: db, Projects: db, Tree: db, Credits: db, Queue: db, Takes: db,
@@ -235,21 +253,24 @@ func closePeriods(ctx context.Context, db *store.DB, log *slog.Logger, every tim
 // pruneEvery is how often the server deletes history past its keeping.
 const pruneEvery = time.Hour
 
-// pruneHistory deletes finished jobs, events and deliveries older than keep,
-// at start and then hourly, until ctx ends.
+// pruneHistory deletes finished jobs, events and deliveries older than keep
+// (none when keep is 0) and sign-in failures past remembering, at start
+// and then hourly, until ctx ends.
 func pruneHistory(ctx context.Context, db *store.DB, log *slog.Logger, keep time.Duration) {
-	if keep <= 0 {
-		return
-	}
 	t := time.NewTicker(pruneEvery)
 	defer t.Stop()
 	for {
-		jobs, events, err := db.PruneHistory(ctx, time.Now().Add(-keep))
-		switch {
-		case err != nil && ctx.Err() == nil:
-			log.Error("prune history", "err", err)
-		case jobs+events > 0:
-			log.Info("history pruned", "jobs", jobs, "events", events)
+		if keep > 0 {
+			jobs, events, err := db.PruneHistory(ctx, time.Now().Add(-keep))
+			switch {
+			case err != nil && ctx.Err() == nil:
+				log.Error("prune history", "err", err)
+			case jobs+events > 0:
+				log.Info("history pruned", "jobs", jobs, "events", events)
+			}
+		}
+		if _, err := db.ForgetSignInFailures(ctx); err != nil && ctx.Err() == nil {
+			log.Error("forget sign-in failures", "err", err)
 		}
 		select {
 		case <-ctx.Done():
