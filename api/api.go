@@ -150,10 +150,12 @@ func (s *Server) init() {
 		})
 
 		// Outermost first: observe (logs, metrics, panics), limit bodies,
-		// authenticate, then replay or record idempotent requests.
+		// authenticate, refuse text that is not valid UTF-8 or strict
+		// JSON, then replay or record idempotent requests.
 		var h http.Handler = s.mux
 		h = s.nudgeEvents(h)
 		h = s.idempotency(h)
+		h = s.refuseBadText(h)
 		h = s.authenticate(h)
 		h = s.limitBody(h)
 		h = s.observe(h)
