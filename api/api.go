@@ -124,6 +124,7 @@ func (s *Server) init() {
 			schemeSession: {Type: "apiKey", In: "cookie", Name: session.CookieName,
 				Description: "The web app's session cookie, set by login."},
 		}
+		describeDocument(config.OpenAPI)
 		s.api = humago.New(s.mux, config)
 
 		s.registerOps()
@@ -175,8 +176,11 @@ type opts struct {
 // responses and records its pattern for middleware.
 func register[I, O any](s *Server, op huma.Operation, o opts, h func(context.Context, *I) (*O, error)) {
 	errs := map[int]bool{http.StatusBadRequest: true, http.StatusInternalServerError: true}
-	if !o.public {
-		op.Security = []map[string][]string{{schemeBearer: {}}, {schemeSession: {}}}
+	if o.public {
+		// An empty list, not a missing one: the document's global
+		// requirement does not apply.
+		op.Security = []map[string][]string{}
+	} else {
 		errs[http.StatusUnauthorized] = true
 	}
 	for _, e := range o.errs {

@@ -39,6 +39,7 @@ func (s *Server) registerUsers() {
 	register(s, huma.Operation{
 		OperationID: "signup", Method: http.MethodPost, Path: "/api/v1/auth/signup", Tags: tags,
 		Summary: "Create an account and sign in", DefaultStatus: http.StatusCreated,
+		Description: "Public: needs no credentials. The email must not have an account yet. Answers a session token (valid 14 days) and also sets it as the web app's session cookie.",
 	}, opts{public: true, errs: []int{409}}, func(ctx context.Context, in *struct{ Body slate.Signup }) (*sessionOut, error) {
 		if _, err := s.Users.Signup(ctx, in.Body); err != nil {
 			return nil, err
@@ -47,13 +48,15 @@ func (s *Server) registerUsers() {
 	})
 	register(s, huma.Operation{
 		OperationID: "login", Method: http.MethodPost, Path: "/api/v1/auth/login", Tags: tags,
-		Summary: "Sign in with email and password",
+		Summary:     "Sign in with email and password",
+		Description: "Public: needs no credentials. Answers a new session token (valid 14 days) and also sets it as the web app's session cookie. A wrong email or password answers 401 without saying which.",
 	}, opts{public: true, errs: []int{401}}, func(ctx context.Context, in *struct{ Body Login }) (*sessionOut, error) {
 		return s.login(ctx, in.Body.Email, in.Body.Password)
 	})
 	register(s, huma.Operation{
 		OperationID: "logout", Method: http.MethodPost, Path: "/api/v1/auth/logout", Tags: tags,
 		Summary: "Revoke the token this request was made with", DefaultStatus: http.StatusNoContent,
+		Description: "Revokes exactly the token or session the request was made with and clears the session cookie; the user's other tokens stay valid.",
 	}, opts{}, func(ctx context.Context, _ *struct{}) (*logoutOut, error) {
 		if err := s.Users.Logout(ctx, secretFrom(ctx)); err != nil {
 			return nil, err
@@ -69,7 +72,8 @@ func (s *Server) registerUsers() {
 	})
 	register(s, huma.Operation{
 		OperationID: "me", Method: http.MethodGet, Path: "/api/v1/me", Tags: tags,
-		Summary: "The signed-in user",
+		Summary:     "The signed-in user",
+		Description: "The user the request's token or session cookie belongs to.",
 	}, opts{}, func(ctx context.Context, _ *struct{}) (*out[*slate.User], error) {
 		return reply(slate.UserFromContext(ctx)), nil
 	})
