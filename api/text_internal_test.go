@@ -1,8 +1,12 @@
 package api
 
 import (
+	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
+
+	"slate"
 )
 
 // TestBadJSON: a JSON body is strict JSON or its first fault is named by
@@ -91,5 +95,42 @@ func TestIsJSON(t *testing.T) {
 		if got := isJSON(ct); got != want {
 			t.Errorf("isJSON(%q) = %v, want %v", ct, got, want)
 		}
+	}
+}
+
+// BenchmarkTextCheck: the strict walk of a body against encoding/json's
+// decoding of the same body into its type, which huma does anyway; the
+// ratio is the check's added cost (go test ./api -run '^$' -bench TextCheck).
+func BenchmarkTextCheck(b *testing.B) {
+	ids := make([]string, 10000)
+	for i := range ids {
+		ids[i] = fmt.Sprintf("shot_01KKRD9FE0EWW3EYVE%06d", i)
+	}
+	big, _ := json.Marshal(slate.BatchInput{Selection: &slate.Selection{Shots: ids}, Tier: "draft"})
+	for _, tc := range []struct {
+		name string
+		body []byte
+		into func() any
+	}{
+		{"shot", []byte(`{"name": "Plan-séquence — 夜", "duration_ms": 4000, "prompt": "a lighthouse in fog at dawn, waves below", "camera": {"shot_type": "wide"}}`),
+			func() any { return &slate.ShotInput{} }},
+		{"selection-10000", big, func() any { return &slate.BatchInput{} }},
+	} {
+		b.Run(tc.name+"/check", func(b *testing.B) {
+			b.SetBytes(int64(len(tc.body)))
+			for b.Loop() {
+				if p := badJSON(tc.body); p != nil {
+					b.Fatal(p.Detail)
+				}
+			}
+		})
+		b.Run(tc.name+"/decode", func(b *testing.B) {
+			b.SetBytes(int64(len(tc.body)))
+			for b.Loop() {
+				if err := json.Unmarshal(tc.body, tc.into()); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
