@@ -130,6 +130,7 @@ func (s *Server) init() {
 			schemeSession: {Type: "apiKey", In: "cookie", Name: session.CookieName,
 				Description: "The web app's session cookie, set by login."},
 		}
+		describeDocument(config.OpenAPI)
 		s.api = humago.New(s.mux, config)
 
 		s.registerOps()
@@ -156,10 +157,12 @@ func (s *Server) init() {
 		})
 
 		// Outermost first: observe (logs, metrics, panics), limit bodies,
-		// authenticate, then replay or record idempotent requests.
+		// authenticate, refuse text that is not valid UTF-8 or strict
+		// JSON, then replay or record idempotent requests.
 		var h http.Handler = s.mux
 		h = s.nudgeEvents(h)
 		h = s.idempotency(h)
+		h = s.refuseBadText(h)
 		h = s.authenticate(h)
 		h = s.limitBody(h)
 		h = s.observe(h)
@@ -179,8 +182,11 @@ type opts struct {
 // responses and records its pattern for middleware.
 func register[I, O any](s *Server, op huma.Operation, o opts, h func(context.Context, *I) (*O, error)) {
 	errs := map[int]bool{http.StatusBadRequest: true, http.StatusInternalServerError: true}
-	if !o.public {
-		op.Security = []map[string][]string{{schemeBearer: {}}, {schemeSession: {}}}
+	if o.public {
+		// An empty list, not a missing one: the document's global
+		// requirement does not apply.
+		op.Security = []map[string][]string{}
+	} else {
 		errs[http.StatusUnauthorized] = true
 	}
 	for _, e := range o.errs {

@@ -18,7 +18,8 @@ func (s *Server) registerBudgets() {
 	tags := []string{"credits"}
 	register(s, huma.Operation{
 		OperationID: "getBudget", Method: http.MethodGet, Path: "/api/v1/orgs/{org}/budget", Tags: tags,
-		Summary: "The organisation's spend cap, member limits and alert thresholds",
+		Summary:     "The organisation's spend cap, member limits and alert thresholds",
+		Description: "Members with read.",
 	}, errsRead, func(ctx context.Context, in *OrgPath) (*out[*slate.Budget], error) {
 		return replyOr(s.Credits.Budget(ctx, in.Org))
 	})
@@ -34,7 +35,8 @@ func (s *Server) registerBudgets() {
 	})
 	register(s, huma.Operation{
 		OperationID: "getProjectBudget", Method: http.MethodGet, Path: "/api/v1/projects/{project}/budget", Tags: tags,
-		Summary: "A project's budget and what it has spent (charges and open holds)",
+		Summary:     "A project's budget and what it has spent (charges and open holds)",
+		Description: "Members with read who may see the project.",
 	}, errsRead, func(ctx context.Context, in *ProjectPath) (*out[*slate.ProjectBudget], error) {
 		return replyOr(s.Credits.ProjectBudget(ctx, in.Project))
 	})

@@ -64,13 +64,15 @@ func (s *Server) registerCredits() {
 	tags := []string{"credits"}
 	register(s, huma.Operation{
 		OperationID: "listPlans", Method: http.MethodGet, Path: "/api/v1/plans", Tags: tags,
-		Summary: "The subscription plans on offer",
+		Summary:     "The subscription plans on offer",
+		Description: "Any signed-in user: each plan's monthly credits, rollover cap, concurrent renders, and whether it allows 4K and credit packs.",
 	}, opts{}, func(ctx context.Context, _ *struct{}) (*out[*slate.Page[slate.Plan]], error) {
 		return list(s.catalog().Plans), nil
 	})
 	register(s, huma.Operation{
 		OperationID: "listCreditPacks", Method: http.MethodGet, Path: "/api/v1/credit-packs", Tags: tags,
-		Summary: "The credit packs on sale to plans that allow packs",
+		Summary:     "The credit packs on sale to plans that allow packs",
+		Description: "Any signed-in user. Only organisations whose plan allows packs can buy them (buyCredits).",
 	}, opts{}, func(ctx context.Context, _ *struct{}) (*out[*slate.Page[slate.CreditPack]], error) {
 		return list(s.catalog().CreditPacks), nil
 	})
@@ -84,13 +86,15 @@ func (s *Server) registerCredits() {
 
 	register(s, huma.Operation{
 		OperationID: "getCredits", Method: http.MethodGet, Path: "/api/v1/orgs/{org}/credits", Tags: tags,
-		Summary: "The organisation's balance: plan, period, buckets, held and available",
+		Summary:     "The organisation's balance: plan, period, buckets, held and available",
+		Description: "Members with read.",
 	}, errsRead, func(ctx context.Context, in *OrgPath) (*out[*slate.Credits], error) {
 		return replyOr(s.Credits.Credits(ctx, in.Org))
 	})
 	register(s, huma.Operation{
 		OperationID: "listTransactions", Method: http.MethodGet, Path: "/api/v1/orgs/{org}/credits/transactions", Tags: tags,
-		Summary: "The organisation's ledger, newest first",
+		Summary:     "The organisation's ledger, newest first",
+		Description: "Members with read. Pages by cursor; filters by kind and time. Entries of restricted projects the caller is not named on show only their engine, tier and duration.",
 	}, errsRead, func(ctx context.Context, in *transactionsIn) (*out[*slate.Page[*slate.Transaction]], error) {
 		p, err := s.Credits.Transactions(ctx, in.Org, in.filter())
 		if err != nil {
@@ -103,7 +107,8 @@ func (s *Server) registerCredits() {
 	})
 	register(s, huma.Operation{
 		OperationID: "getForecast", Method: http.MethodGet, Path: "/api/v1/orgs/{org}/credits/forecast", Tags: tags,
-		Summary: "Held credits, spend this period, burn rate and the balance projected to the period's end",
+		Summary:     "Held credits, spend this period, burn rate and the balance projected to the period's end",
+		Description: "Members with read. The projection assumes the last 7 days' burn rate goes on, rounded so that it errs low.",
 	}, errsRead, func(ctx context.Context, in *OrgPath) (*out[*slate.Forecast], error) {
 		return replyOr(s.Credits.Forecast(ctx, in.Org))
 	})

@@ -30,7 +30,8 @@ func (s *Server) registerEstimates() {
 	})
 	register(s, huma.Operation{
 		OperationID: "getQuote", Method: http.MethodGet, Path: "/api/v1/quotes/{quote}", Tags: tags,
-		Summary: "A stored estimate",
+		Summary:     "A stored estimate",
+		Description: "Members with read who may see its project. A batch submitted with its id is charged these prices while the quote is valid.",
 	}, errsRead, func(ctx context.Context, in *QuotePath) (*out[*slate.Quote], error) {
 		return replyOr(s.Credits.Quote(ctx, in.Quote))
 	})

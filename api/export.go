@@ -69,7 +69,8 @@ func (s *Server) registerExports() {
 	})
 	register(s, huma.Operation{
 		OperationID: "listExports", Method: http.MethodGet, Path: "/api/v1/projects/{project}/exports", Tags: tags,
-		Summary: "A project's exports, newest first, without their cuts",
+		Summary:     "A project's exports, newest first, without their cuts",
+		Description: "Members with read who may see the project. Pages by cursor.",
 	}, errsRead, func(ctx context.Context, in *exportsIn) (*out[*slate.Page[*ExportView]], error) {
 		page, err := s.Exports.Exports(ctx, in.Project, slate.PageRequest{Cursor: in.Cursor, Limit: in.Limit})
 		if err != nil {
@@ -83,7 +84,8 @@ func (s *Server) registerExports() {
 	})
 	register(s, huma.Operation{
 		OperationID: "getExport", Method: http.MethodGet, Path: "/api/v1/exports/{export}", Tags: tags,
-		Summary: "An export: its state, progress, cut and file",
+		Summary:     "An export: its state, progress, cut and file",
+		Description: "Members with read who may see the project.",
 	}, errsRead, func(ctx context.Context, in *ExportPath) (*out[*ExportView], error) {
 		e, err := s.Exports.Export(ctx, in.Export)
 		if err != nil {
@@ -135,9 +137,12 @@ func (s *Server) registerExports() {
 	})
 }
 
-// binaryResponses documents a download that supports Range requests.
+// binaryResponses documents a download that supports Range requests. The
+// media type alone says the body is a file: OpenAPI 3.1 wants no schema for
+// raw bytes, and huma's format "binary" would carry its 3.1-only
+// contentMediaType into the 3.0 document.
 func binaryResponses(mediaType, what string) map[string]*huma.Response {
-	body := map[string]*huma.MediaType{mediaType: {Schema: &huma.Schema{Type: "string", Format: "binary"}}}
+	body := map[string]*huma.MediaType{mediaType: {}}
 	return map[string]*huma.Response{
 		"200": {Description: what, Content: body},
 		"206": {Description: "The part of the file the Range header asked for", Content: body},

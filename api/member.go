@@ -24,7 +24,8 @@ func (s *Server) registerMembers() {
 	tags := []string{"members"}
 	register(s, huma.Operation{
 		OperationID: "listMembers", Method: http.MethodGet, Path: "/api/v1/orgs/{org}/members", Tags: tags,
-		Summary: "The organisation's members and their permissions",
+		Summary:     "The organisation's members and their permissions",
+		Description: "Members with read.",
 	}, errsRead, func(ctx context.Context, in *OrgPath) (*out[*slate.Page[*slate.Member]], error) {
 		ms, err := s.Orgs.ListMembers(ctx, in.Org)
 		if err != nil {
@@ -59,7 +60,8 @@ func (s *Server) registerMembers() {
 	})
 	register(s, huma.Operation{
 		OperationID: "listInvitations", Method: http.MethodGet, Path: "/api/v1/orgs/{org}/invitations", Tags: tags,
-		Summary: "The organisation's invitations",
+		Summary:     "The organisation's invitations",
+		Description: "Needs owner. Tokens are stored hashed, so they are never shown again.",
 	}, errsRead, func(ctx context.Context, in *OrgPath) (*out[*slate.Page[*slate.Invitation]], error) {
 		invs, err := s.Orgs.ListInvitations(ctx, in.Org)
 		if err != nil {

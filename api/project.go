@@ -28,7 +28,8 @@ func (s *Server) registerProjects() {
 	})
 	register(s, huma.Operation{
 		OperationID: "listProjects", Method: http.MethodGet, Path: "/api/v1/orgs/{org}/projects", Tags: tags,
-		Summary: "The organisation's projects the caller may see",
+		Summary:     "The organisation's projects the caller may see",
+		Description: "Members with read. Owners see every project; other members do not see restricted projects they are not named on.",
 	}, errsRead, func(ctx context.Context, in *OrgPath) (*out[*slate.Page[*slate.Project]], error) {
 		ps, err := s.Projects.ListProjects(ctx, in.Org)
 		if err != nil {
@@ -38,7 +39,8 @@ func (s *Server) registerProjects() {
 	})
 	register(s, huma.Operation{
 		OperationID: "getProject", Method: http.MethodGet, Path: "/api/v1/projects/{project}", Tags: tags,
-		Summary: "One project",
+		Summary:     "One project",
+		Description: "Members with read who may see the project; to anyone else it does not exist (404).",
 	}, errsRead, func(ctx context.Context, in *ProjectPath) (*out[*slate.Project], error) {
 		return replyOr(s.Projects.GetProject(ctx, in.Project))
 	})
@@ -59,7 +61,8 @@ func (s *Server) registerProjects() {
 	})
 	register(s, huma.Operation{
 		OperationID: "getTree", Method: http.MethodGet, Path: "/api/v1/projects/{project}/tree", Tags: tags,
-		Summary: "The whole project: acts, scenes and shots in order",
+		Summary:     "The whole project: acts, scenes and shots in order",
+		Description: "Members with read who may see the project. Every shot carries its tags, lock, review status and the engine and tier it renders with.",
 	}, errsRead, func(ctx context.Context, in *ProjectPath) (*out[*slate.Tree], error) {
 		return replyOr(s.Projects.Tree(ctx, in.Project))
 	})

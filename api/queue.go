@@ -65,6 +65,7 @@ func (s *Server) registerQueue() {
 	})
 	register(s, huma.Operation{
 		OperationID: "getJob", Method: http.MethodGet, Path: "/api/v1/jobs/{job}", Tags: tags, Summary: "A job",
+		Description: "Members with read who may see the job's project.",
 	}, errsRead, func(ctx context.Context, in *JobPath) (*out[*slate.Job], error) {
 		return replyOr(s.Queue.Job(ctx, in.Job))
 	})
@@ -90,7 +91,8 @@ func (s *Server) registerQueue() {
 	})
 	register(s, huma.Operation{
 		OperationID: "getBatch", Method: http.MethodGet, Path: "/api/v1/batches/{batch}", Tags: tags,
-		Summary: "A batch with its jobs, estimate, spend and progress",
+		Summary:     "A batch with its jobs, estimate, spend and progress",
+		Description: "Members with read who may see the batch's project.",
 	}, errsRead, func(ctx context.Context, in *BatchPath) (*out[*slate.Batch], error) {
 		return replyOr(s.Queue.Batch(ctx, in.Batch))
 	})
@@ -106,7 +108,8 @@ func (s *Server) registerQueue() {
 	})
 	register(s, huma.Operation{
 		OperationID: "selectionAction", Method: http.MethodPost, Path: "/api/v1/projects/{project}/jobs/{action}", Tags: tags,
-		Summary: "Apply an action to the jobs of a selection of shots",
+		Summary:     "Apply an action to the jobs of a selection of shots",
+		Description: "approve and reject need use_credits, the others run_ai. Only the selected shots' jobs are touched; those in states the action does not apply to are counted in skipped.",
 	}, opts{errs: []int{402, 403, 404}}, func(ctx context.Context, in *struct {
 		ProjectPath
 		Action string `path:"action" enum:"pause,resume,cancel,retry,approve,reject" doc:"What to do"`

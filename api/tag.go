@@ -29,7 +29,8 @@ func (s *Server) registerTags() {
 	}
 	register(s, huma.Operation{
 		OperationID: "setSceneTags", Method: http.MethodPut, Path: "/api/v1/scenes/{scene}/tags", Tags: tags,
-		Summary: "Replace a scene's tags",
+		Summary:     "Replace a scene's tags",
+		Description: "Needs modify. Allowed while locked: tags organise work, they do not change it. Answers the tags as stored: white space collapsed, case-insensitive duplicates dropped, sorted.",
 	}, errsWrite, func(ctx context.Context, in *struct {
 		ScenePath
 		Body Tags
@@ -38,7 +39,8 @@ func (s *Server) registerTags() {
 	})
 	register(s, huma.Operation{
 		OperationID: "setShotTags", Method: http.MethodPut, Path: "/api/v1/shots/{shot}/tags", Tags: tags,
-		Summary: "Replace a shot's tags",
+		Summary:     "Replace a shot's tags",
+		Description: "Needs modify. Allowed while locked: tags organise work, they do not change it. Answers the tags as stored: white space collapsed, case-insensitive duplicates dropped, sorted.",
 	}, errsWrite, func(ctx context.Context, in *struct {
 		ShotPath
 		Body Tags

@@ -25,7 +25,8 @@ func (s *Server) registerTakes() {
 	tags := []string{"takes"}
 	register(s, huma.Operation{
 		OperationID: "listTakes", Method: http.MethodGet, Path: "/api/v1/shots/{shot}/takes", Tags: tags,
-		Summary: "A shot's takes, newest first",
+		Summary:     "A shot's takes, newest first",
+		Description: "Members with read who may see the shot's project.",
 	}, errsRead, func(ctx context.Context, in *ShotPath) (*out[*slate.Page[*slate.Take]], error) {
 		takes, err := s.Takes.Takes(ctx, in.Shot)
 		if err != nil {

@@ -29,6 +29,7 @@ func (s *Server) registerTree() {
 	register(s, huma.Operation{
 		OperationID: "createAct", Method: http.MethodPost, Path: "/api/v1/projects/{project}/acts", Tags: tags,
 		Summary: "Add an act to a project", DefaultStatus: http.StatusCreated,
+		Description: "Needs modify. position 0 (or none) appends; otherwise the act is inserted there and later acts move down.",
 	}, errsLocked, func(ctx context.Context, in *struct {
 		ProjectPath
 		Body slate.ActInput
@@ -38,7 +39,8 @@ func (s *Server) registerTree() {
 	})
 	register(s, huma.Operation{
 		OperationID: "updateAct", Method: http.MethodPatch, Path: "/api/v1/acts/{act}", Tags: tags,
-		Summary: "Edit or move an act",
+		Summary:     "Edit or move an act",
+		Description: "Needs modify; refused (423) while the act is locked. Absent fields stay as they are; position moves the act among its siblings.",
 	}, errsLocked, func(ctx context.Context, in *struct {
 		ActPath
 		Body slate.ActPatch
@@ -48,7 +50,8 @@ func (s *Server) registerTree() {
 	})
 	register(s, huma.Operation{
 		OperationID: "deleteAct", Method: http.MethodDelete, Path: "/api/v1/acts/{act}", Tags: tags,
-		Summary: "Delete an act with its scenes and shots",
+		Summary:     "Delete an act with its scenes and shots",
+		Description: "Needs modify; refused (423) while the act or anything under it is locked. Unfinished jobs of its shots are cancelled.",
 	}, errsLocked, func(ctx context.Context, in *ActPath) (*noContent, error) {
 		return nil, s.Tree.DeleteAct(ctx, in.Act)
 	})
@@ -56,6 +59,7 @@ func (s *Server) registerTree() {
 	register(s, huma.Operation{
 		OperationID: "createScene", Method: http.MethodPost, Path: "/api/v1/acts/{act}/scenes", Tags: tags,
 		Summary: "Add a scene to an act", DefaultStatus: http.StatusCreated,
+		Description: "Needs modify; refused (423) while the act is locked. position 0 (or none) appends.",
 	}, errsLocked, func(ctx context.Context, in *struct {
 		ActPath
 		Body slate.SceneInput
@@ -65,7 +69,8 @@ func (s *Server) registerTree() {
 	})
 	register(s, huma.Operation{
 		OperationID: "updateScene", Method: http.MethodPatch, Path: "/api/v1/scenes/{scene}", Tags: tags,
-		Summary: "Edit a scene, or move it (act_id, position)",
+		Summary:     "Edit a scene, or move it (act_id, position)",
+		Description: "Needs modify; refused (423) while the scene or its act is locked, or, for a move, the act it moves to. Absent fields stay as they are.",
 	}, errsLocked, func(ctx context.Context, in *struct {
 		ScenePath
 		Body slate.ScenePatch
@@ -75,7 +80,8 @@ func (s *Server) registerTree() {
 	})
 	register(s, huma.Operation{
 		OperationID: "deleteScene", Method: http.MethodDelete, Path: "/api/v1/scenes/{scene}", Tags: tags,
-		Summary: "Delete a scene with its shots",
+		Summary:     "Delete a scene with its shots",
+		Description: "Needs modify; refused (423) while the scene, its act or any of its shots is locked. Unfinished jobs of its shots are cancelled.",
 	}, errsLocked, func(ctx context.Context, in *ScenePath) (*noContent, error) {
 		return nil, s.Tree.DeleteScene(ctx, in.Scene)
 	})
@@ -83,6 +89,7 @@ func (s *Server) registerTree() {
 	register(s, huma.Operation{
 		OperationID: "createShot", Method: http.MethodPost, Path: "/api/v1/scenes/{scene}/shots", Tags: tags,
 		Summary: "Add a shot to a scene", DefaultStatus: http.StatusCreated,
+		Description: "Needs modify; refused (423) while the scene or its act is locked. position 0 (or none) appends; engine and tier left empty follow the project's defaults.",
 	}, errsLocked, func(ctx context.Context, in *struct {
 		ScenePath
 		Body slate.ShotInput
@@ -92,14 +99,16 @@ func (s *Server) registerTree() {
 	})
 	register(s, huma.Operation{
 		OperationID: "getShot", Method: http.MethodGet, Path: "/api/v1/shots/{shot}", Tags: tags,
-		Summary: "One shot",
+		Summary:     "One shot",
+		Description: "Members with read who may see the shot's project. It carries its tags, lock, review status and the engine and tier it renders with.",
 	}, errsRead, func(ctx context.Context, in *ShotPath) (*out[*slate.Shot], error) {
 		sh, err := s.Tree.GetShot(ctx, in.Shot)
 		return replyOr(sh, err)
 	})
 	register(s, huma.Operation{
 		OperationID: "updateShot", Method: http.MethodPatch, Path: "/api/v1/shots/{shot}", Tags: tags,
-		Summary: "Edit a shot, or move it (scene_id, position)",
+		Summary:     "Edit a shot, or move it (scene_id, position)",
+		Description: "Needs modify; refused (423) while the shot, its scene or its act is locked, or, for a move, the scene it moves to. Absent fields stay as they are; a move stays within the project.",
 	}, errsLocked, func(ctx context.Context, in *struct {
 		ShotPath
 		Body slate.ShotPatch
@@ -109,7 +118,8 @@ func (s *Server) registerTree() {
 	})
 	register(s, huma.Operation{
 		OperationID: "deleteShot", Method: http.MethodDelete, Path: "/api/v1/shots/{shot}", Tags: tags,
-		Summary: "Delete a shot",
+		Summary:     "Delete a shot",
+		Description: "Needs modify; refused (423) while the shot, its scene or its act is locked. Its unfinished jobs are cancelled.",
 	}, errsLocked, func(ctx context.Context, in *ShotPath) (*noContent, error) {
 		return nil, s.Tree.DeleteShot(ctx, in.Shot)
 	})

@@ -39,7 +39,8 @@ func (s *Server) registerUsers() {
 	register(s, huma.Operation{
 		OperationID: "signup", Method: http.MethodPost, Path: "/api/v1/auth/signup", Tags: tags,
 		Summary: "Create an account and sign in", DefaultStatus: http.StatusCreated,
-		Description: "Paced per client address, and per email like login (429 rate_limited with Retry-After).",
+		Description: "Public: needs no credentials. The email must not have an account yet. Answers a session token (valid 14 days) and also sets it as the web app's session cookie. " +
+			"Paced per client address, and per email like login (429 rate_limited with Retry-After).",
 	}, opts{public: true, errs: []int{409, 429}}, func(ctx context.Context, in *struct{ Body slate.Signup }) (*sessionOut, error) {
 		if err := s.admitSignIn(ctx); err != nil {
 			return nil, err
@@ -52,7 +53,8 @@ func (s *Server) registerUsers() {
 	register(s, huma.Operation{
 		OperationID: "login", Method: http.MethodPost, Path: "/api/v1/auth/login", Tags: tags,
 		Summary: "Sign in with email and password",
-		Description: "Paced per client address, and per account: after a few failures in a row the account takes " +
+		Description: "Public: needs no credentials. Answers a new session token (valid 14 days) and also sets it as the web app's session cookie. " +
+			"A wrong email or password answers 401 without saying which. Paced per client address, and per account: after a few failures in a row the account takes " +
 			"no attempt for a while, doubling with each further failure. Either answers 429 rate_limited with Retry-After.",
 	}, opts{public: true, errs: []int{401, 429}}, func(ctx context.Context, in *struct{ Body Login }) (*sessionOut, error) {
 		if err := s.admitSignIn(ctx); err != nil {
@@ -63,6 +65,7 @@ func (s *Server) registerUsers() {
 	register(s, huma.Operation{
 		OperationID: "logout", Method: http.MethodPost, Path: "/api/v1/auth/logout", Tags: tags,
 		Summary: "Revoke the token this request was made with", DefaultStatus: http.StatusNoContent,
+		Description: "Revokes exactly the token or session the request was made with and clears the session cookie; the user's other tokens stay valid.",
 	}, opts{}, func(ctx context.Context, _ *struct{}) (*logoutOut, error) {
 		if err := s.Users.Logout(ctx, secretFrom(ctx)); err != nil {
 			return nil, err
@@ -83,7 +86,8 @@ func (s *Server) registerUsers() {
 	})
 	register(s, huma.Operation{
 		OperationID: "me", Method: http.MethodGet, Path: "/api/v1/me", Tags: tags,
-		Summary: "The signed-in user",
+		Summary:     "The signed-in user",
+		Description: "The user the request's token or session cookie belongs to.",
 	}, opts{}, func(ctx context.Context, _ *struct{}) (*out[*slate.User], error) {
 		return reply(slate.UserFromContext(ctx)), nil
 	})

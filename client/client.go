@@ -8,12 +8,20 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
+
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
+	jsonv1 "github.com/go-json-experiment/json/v1"
+
+	"slate"
 )
 
 // Client calls one Slate server as one user. It is safe for concurrent use.
@@ -54,9 +62,9 @@ func WithIdempotencyKey(ctx context.Context, key string) context.Context {
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
 	var body io.Reader
 	if in != nil {
-		b, err := json.Marshal(in)
+		b, err := encode(in)
 		if err != nil {
-			return fmt.Errorf("client: encode %s %s: %w", method, path, err)
+			return err
 		}
 		body = bytes.NewReader(b)
 	}
@@ -100,6 +108,42 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 		return fmt.Errorf("client: %s %s: decode answer: %w", method, path, err)
 	}
 	return nil
+}
+
+// encode writes in as encoding/json does, except that text which is not
+// valid UTF-8 (from a command line in another encoding, say) is refused,
+// naming the field, instead of being sent as U+FFFD: the server refuses
+// such text, and the client must not repair it on the way.
+func encode(in any) ([]byte, error) {
+	b, err := jsonv2.Marshal(in, jsonv1.DefaultOptionsV1(),
+		jsontext.AllowInvalidUTF8(false), jsonv1.ReportErrorsWithLegacySemantics(false))
+	var se *jsontext.SyntacticError
+	if errors.As(err, &se) {
+		field := fieldOf(se.JSONPointer)
+		return nil, slate.Invalidf(field, "%s is not valid UTF-8: %v", field, se.Err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("client: encode: %w", err)
+	}
+	return b, nil
+}
+
+// fieldOf names a JSON pointer's place as the server names fields:
+// "selection.tags[0]". A number is taken for an index; the requests' maps
+// are keyed by ids, never by numbers.
+func fieldOf(ptr jsontext.Pointer) string {
+	var b strings.Builder
+	for tok := range ptr.Tokens() {
+		if _, err := strconv.Atoi(tok); err == nil {
+			b.WriteString("[" + tok + "]")
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(tok)
+	}
+	return b.String()
 }
 
 // openStream sends a GET for a long answer (a feed, a file) and returns the

@@ -173,3 +173,47 @@ func TestIdempotencyKeyReplays(t *testing.T) {
 		}
 	})
 }
+
+// TestInvalidUTF8NotSent: text that is not valid UTF-8 is refused by the
+// client, naming the field, rather than sent as U+FFFD; valid text beyond
+// ASCII goes through as it is.
+func TestInvalidUTF8NotSent(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		_, c, p, shot := serve(t, env)
+		ctx := context.Background()
+		before := storetest.Dump(t, env)
+		for _, tc := range []struct {
+			name  string
+			call  func() error
+			field string
+		}{
+			{"a shot's name", func() error {
+				_, err := c.CreateShot(ctx, shot.SceneID, slate.ShotInput{Name: "caf\xe9", DurationMS: 2000})
+				return err
+			}, "name"},
+			{"a tag", func() error {
+				_, err := c.SetTags(ctx, slate.ElementRef{Kind: slate.KindShot, ID: shot.ID}, []string{"night", "ext\xe9rieur"})
+				return err
+			}, "tags[1]"},
+			{"a selection's tag", func() error {
+				_, err := c.ResolveSelection(ctx, p.ID, slate.Selection{Tags: []string{"\xff"}})
+				return err
+			}, "selection.tags[0]"},
+		} {
+			err := tc.call()
+			var se *slate.Error
+			if !errors.As(err, &se) || se.Code != slate.EINVALID || se.Field != tc.field {
+				t.Errorf("%s: %v, want invalid naming %s", tc.name, err, tc.field)
+			}
+		}
+		if after := storetest.Dump(t, env); after != before {
+			t.Error("a refused call reached the server and changed the database")
+		}
+		name := "Plan-séquence — 夜 🎬"
+		sh, err := c.CreateShot(ctx, shot.SceneID, slate.ShotInput{Name: name, DurationMS: 2000})
+		if err != nil || sh.Name != name {
+			t.Fatalf("valid UTF-8: %+v, %v", sh, err)
+		}
+	})
+}

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"net/http"
 
+	jsonv2 "github.com/go-json-experiment/json"
+
 	"slate"
 )
 
@@ -50,8 +52,9 @@ const maxEstimateBody = 1 << 20
 // what is held.
 func (s *Server) estimateDialog(ctx context.Context, r *http.Request) (string, any, error) {
 	var req EstimateRequest
-	dec := json.NewDecoder(http.MaxBytesReader(nil, r.Body, maxEstimateBody))
-	if err := dec.Decode(&req); err != nil {
+	// Strict, as the API is: invalid UTF-8 or a key given twice is refused,
+	// not repaired, since the selection is priced and the quote stored.
+	if err := jsonv2.UnmarshalRead(http.MaxBytesReader(nil, r.Body, maxEstimateBody), &req); err != nil {
 		return "", nil, slate.Errorf(slate.EINVALID, "the estimate request is not valid JSON: %v", err)
 	}
 	projectID := r.PathValue("project")

@@ -58,7 +58,7 @@ func (s *Server) Handler() http.Handler {
 		root.Handle("/healthz", s.API)
 		root.Handle("/metrics", s.API)
 	}
-	root.Handle("/", secure(s.pages()))
+	root.Handle("/", secure(s.refuseBadText(s.pages())))
 	return root
 }
 

@@ -80,6 +80,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.serveCommand(),
 		a.workerCommand(),
 		a.versionCommand(),
+		a.openapiCommand(),
 	)
 	root.AddCommand(a.authCommands()...)
 	root.AddCommand(a.orgCommands()...)
