@@ -70,18 +70,6 @@ type AuditEntry struct {
 	At        time.Time   `json:"at"`
 }
 
-// Page is one page of a list; NextCursor is empty on the last page.
-type Page[T any] struct {
-	Items      []T    `json:"items"`
-	NextCursor string `json:"next_cursor"`
-}
-
-// PageRequest asks for one page of a list.
-type PageRequest struct {
-	Cursor string
-	Limit  int
-}
-
 // OrgService manages organisations, members and invitations.
 type OrgService interface {
 	CreateOrg(ctx context.Context, in OrgInput) (*Org, error)

@@ -20,13 +20,12 @@ type transactionsIn struct {
 	Kind    string    `query:"kind" maxLength:"40" doc:"Only entries of this kind: allocation, rollover, expiry, purchase, hold, release, charge or adjustment"`
 	From    time.Time `query:"from" doc:"Only entries at or after this time (RFC 3339)"`
 	To      time.Time `query:"to" doc:"Only entries before this time (RFC 3339)"`
-	Cursor  string    `query:"cursor" maxLength:"200" doc:"next_cursor of the previous page"`
-	Limit   int       `query:"limit" minimum:"0" maximum:"500" doc:"Page size; 0 means the default"`
+	PageQuery
 }
 
 func (in *transactionsIn) filter() slate.TransactionFilter {
 	f := slate.TransactionFilter{ProjectID: in.Project, MemberID: in.Member, Kind: slate.EntryKind(in.Kind),
-		Page: slate.PageRequest{Cursor: in.Cursor, Limit: in.Limit}}
+		Page: in.Page()}
 	// huma leaves an absent time parameter at the zero time.
 	if !in.From.IsZero() {
 		f.From = &in.From

@@ -19,8 +19,7 @@ type OrgPath struct {
 type auditIn struct {
 	OrgPath
 	Project string `query:"project" maxLength:"100" doc:"Only entries of this project"`
-	Cursor  string `query:"cursor" maxLength:"200" doc:"next_cursor of the previous page"`
-	Limit   int    `query:"limit" minimum:"0" maximum:"500" doc:"Page size; 0 means the default"`
+	PageQuery
 }
 
 func (s *Server) registerOrgs() {
@@ -51,7 +50,7 @@ func (s *Server) registerOrgs() {
 		OperationID: "listAudit", Method: http.MethodGet, Path: "/api/v1/orgs/{org}/audit", Tags: tags,
 		Summary: "The organisation's audit log, newest first",
 	}, errsRead, func(ctx context.Context, in *auditIn) (*out[*slate.Page[*slate.AuditEntry]], error) {
-		p, err := s.Orgs.Audit(ctx, in.Org, in.Project, slate.PageRequest{Cursor: in.Cursor, Limit: in.Limit})
+		p, err := s.Orgs.Audit(ctx, in.Org, in.Project, in.Page())
 		if err != nil {
 			return nil, err
 		}

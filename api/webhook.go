@@ -17,8 +17,7 @@ type WebhookPath struct {
 
 type deliveriesIn struct {
 	WebhookPath
-	Cursor string `query:"cursor" maxLength:"200" doc:"next_cursor of the previous page"`
-	Limit  int    `query:"limit" minimum:"0" maximum:"500" doc:"Page size; 0 means the default"`
+	PageQuery
 }
 
 func (s *Server) registerWebhooks() {
@@ -59,7 +58,6 @@ func (s *Server) registerWebhooks() {
 		Description: "Needs billing. Each shows its status (pending, delivered, failed), attempts, the receiver's " +
 			"last status code and error, and when a pending one is tried next.",
 	}, errsRead, func(ctx context.Context, in *deliveriesIn) (*out[*slate.Page[*slate.WebhookDelivery]], error) {
-		return replyOr(s.Webhooks.WebhookDeliveries(ctx, in.Org, in.Webhook,
-			slate.PageRequest{Cursor: in.Cursor, Limit: in.Limit}))
+		return replyOr(s.Webhooks.WebhookDeliveries(ctx, in.Org, in.Webhook, in.Page()))
 	})
 }

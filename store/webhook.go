@@ -107,7 +107,7 @@ func (s *DB) WebhookDeliveries(ctx context.Context, orgID, webhookID string, pag
 	if err != nil {
 		return nil, err
 	}
-	out := &slate.Page[*slate.WebhookDelivery]{Items: []*slate.WebhookDelivery{}}
+	var items []*slate.WebhookDelivery
 	err = s.withReadTx(ctx, func(tx *Tx) error {
 		if _, _, err := tx.requireOrg(ctx, orgID, slate.PermBilling); err != nil {
 			return err
@@ -121,18 +121,13 @@ func (s *DB) WebhookDeliveries(ctx context.Context, orgID, webhookID string, pag
 			q += ` AND d.id < $3`
 			args = append(args, before)
 		}
-		ds, err := queryAll(ctx, tx, q+` ORDER BY d.id DESC LIMIT $2`, scanDelivery, args...)
-		out.Items = append(out.Items, ds...)
+		items, err = queryAll(ctx, tx, q+` ORDER BY d.id DESC LIMIT $2`, scanDelivery, args...)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	if len(out.Items) > limit {
-		out.Items = out.Items[:limit]
-		out.NextCursor = encodeIDCursor(out.Items[limit-1].ID)
-	}
-	return out, nil
+	return pageOf(items, limit, func(d *slate.WebhookDelivery) string { return encodeIDCursor(d.ID) }), nil
 }
 
 // webhook loads a webhook of org; one of another org is not found.
