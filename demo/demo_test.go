@@ -33,9 +33,9 @@ func TestSeedIsIdempotent(t *testing.T) {
 		if err != nil || len(orgs) != 1 {
 			t.Fatalf("orgs after two seeds = %d (%v), want 1", len(orgs), err)
 		}
-		projects, err := env.DB.ListProjects(uctx, first.Org.ID)
-		if err != nil || len(projects) != 1 {
-			t.Fatalf("projects after two seeds = %d (%v), want 1", len(projects), err)
+		projects, err := env.DB.ListProjects(uctx, first.Org.ID, slate.PageRequest{})
+		if err != nil || len(projects.Items) != 1 {
+			t.Fatalf("projects after two seeds = %v (%v), want 1", projects, err)
 		}
 		checkTree(t, env, uctx, first.Project.ID)
 	})

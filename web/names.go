@@ -14,7 +14,7 @@ type orgNames struct {
 }
 
 func (s *Server) namesOf(ctx context.Context, orgID string) (*orgNames, error) {
-	ps, err := s.Projects.ListProjects(ctx, orgID)
+	ps, err := s.allProjects(ctx, orgID)
 	if err != nil {
 		return nil, err
 	}

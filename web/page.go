@@ -91,9 +91,11 @@ type Page struct {
 	Org     *slate.Org
 	Can     Can
 	Credits *slate.Credits
-	// Projects fill the left navigation when no project is open.
-	Projects []*slate.Project
-	Data     any
+	// Projects fill the left navigation when no project is open, one page
+	// of them at a time.
+	Projects      []*slate.Project
+	ProjectsPager Pager
+	Data          any
 
 	// Sign-in pages.
 	Next, Email string

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"slices"
 
 	"slate"
@@ -46,9 +47,12 @@ func (s *Server) orgHome(ctx context.Context, r *http.Request) (string, *Page, e
 	if err != nil {
 		return "", nil, err
 	}
-	if p.Projects, err = s.Projects.ListProjects(ctx, orgID); err != nil {
+	cursor := r.URL.Query().Get("cursor")
+	page, err := s.Projects.ListProjects(ctx, orgID, slate.PageRequest{Cursor: cursor})
+	if err != nil {
 		return "", nil, err
 	}
+	p.Projects, p.ProjectsPager = page.Items, pagerOf("/orgs/"+url.PathEscape(orgID), cursor, page.NextCursor)
 	p.Title = p.Org.Name
 	p.Data = projectChoices{Formats: slate.Formats, AspectRatios: slate.AspectRatios, FrameRates: slate.FrameRates}
 	return "org", p, nil

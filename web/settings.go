@@ -114,7 +114,7 @@ func (s *Server) membersView(ctx context.Context, orgID string, can Can) (*Membe
 			return nil, err
 		}
 	}
-	projects, err := s.Projects.ListProjects(ctx, orgID)
+	projects, err := s.allProjects(ctx, orgID)
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +252,7 @@ func (s *Server) billingView(ctx context.Context, orgID string, can Can) (*Billi
 		}
 		v.MemberLimits = append(v.MemberLimits, row)
 	}
-	projects, err := s.Projects.ListProjects(ctx, orgID)
+	projects, err := s.allProjects(ctx, orgID)
 	if err != nil {
 		return nil, err
 	}

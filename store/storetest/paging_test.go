@@ -1,0 +1,192 @@
+package storetest_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"slate"
+	"slate/store/storetest"
+)
+
+// listFunc reads one page of a list under test.
+type listFunc[T any] func(slate.PageRequest) (*slate.Page[T], error)
+
+// walk reads every page of list, size items at a time, and returns the ids
+// of what it read in order. grow, when not nil, runs after each page:
+// adding rows between pages must neither repeat an item nor skip one.
+func walk[T any](t *testing.T, size int, list listFunc[T], id func(T) string, grow func()) []string {
+	t.Helper()
+	var ids []string
+	req := slate.PageRequest{Limit: size}
+	for pages := 1; ; pages++ {
+		p, err := list(req)
+		if err != nil {
+			t.Fatalf("page %d (cursor %q): %v", pages, req.Cursor, err)
+		}
+		if len(p.Items) > size {
+			t.Fatalf("page %d has %d items, asked for %d", pages, len(p.Items), size)
+		}
+		if p.NextCursor != "" && len(p.Items) != size {
+			t.Fatalf("page %d has %d items and a next page; a page is full unless it is the last", pages, len(p.Items))
+		}
+		for _, it := range p.Items {
+			ids = append(ids, id(it))
+		}
+		if p.NextCursor == "" {
+			return ids
+		}
+		if pages > 1000 {
+			t.Fatal("paging does not end")
+		}
+		if grow != nil {
+			grow()
+		}
+		req.Cursor = p.NextCursor
+	}
+}
+
+// checkWalk holds a walk's ids to want (every row there before the walk,
+// in list order): each exactly once and in order. Rows added during the
+// walk may show up too, once each, but only where extra allows.
+func checkWalk(t *testing.T, what string, got, want []string, extra func(id string) bool) {
+	t.Helper()
+	seen := map[string]bool{}
+	var kept []string
+	for _, id := range got {
+		if seen[id] {
+			t.Errorf("%s: %s listed twice in %v", what, id, got)
+		}
+		seen[id] = true
+		if slices.Contains(want, id) {
+			kept = append(kept, id)
+		} else if extra == nil || !extra(id) {
+			t.Errorf("%s: %s listed but should not be", what, id)
+		}
+	}
+	if !slices.Equal(kept, want) {
+		t.Errorf("%s: listed\n%v\nwant, in this order,\n%v", what, kept, want)
+	}
+}
+
+// checkBadPages: cursors this list did not give out and negative limits are
+// refused as invalid; limits past the maximum are cut to it.
+func checkBadPages[T any](t *testing.T, list listFunc[T], foreign string) {
+	t.Helper()
+	for _, tc := range []struct {
+		name string
+		req  slate.PageRequest
+	}{
+		{"garbage cursor", slate.PageRequest{Cursor: "bogus!"}},
+		{"empty key", slate.PageRequest{Cursor: "dDo"}},
+		{"another list's cursor", slate.PageRequest{Cursor: foreign}},
+		{"negative limit", slate.PageRequest{Limit: -1}},
+	} {
+		_, err := list(tc.req)
+		if slate.ErrorCode(err) != slate.EINVALID {
+			t.Errorf("%s: got %v, want invalid", tc.name, err)
+		}
+	}
+	if _, err := list(slate.PageRequest{Limit: 10_000}); err != nil {
+		t.Errorf("a limit past the maximum: %v, want it cut to %d", err, slate.MaxPageLimit)
+	}
+}
+
+// byCreation sorts ids of rows made at the given times as a creation-ordered
+// list does: by time, then id.
+func byCreation(at map[string]time.Time) []string {
+	ids := make([]string, 0, len(at))
+	for id := range at {
+		ids = append(ids, id)
+	}
+	slices.SortFunc(ids, func(a, b string) int {
+		if c := at[a].Compare(at[b]); c != 0 {
+			return c
+		}
+		return strings.Compare(a, b)
+	})
+	return ids
+}
+
+// TestProjectsPage: projects page oldest first; restricted projects stay
+// hidden from members not named on them on every page, and projects made
+// while a member pages through are never listed twice.
+func TestProjectsPage(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		o := env.NewOwner(t)
+		viewer, viewerCtx := inviteAndJoin(t, env, o, "viewer")
+		at := map[string]time.Time{o.Project.ID: o.Project.CreatedAt}
+		hidden := map[string]bool{}
+		for i := range 9 {
+			// Some share a millisecond, so the id must break ties.
+			if i%3 == 0 {
+				env.Clock.Advance(time.Second)
+			}
+			p := env.NewProject(t, o.Ctx, o.Org.ID)
+			at[p.ID] = p.CreatedAt
+			access := slate.ProjectAccess{Restricted: i%4 == 1}
+			if i == 5 {
+				access = slate.ProjectAccess{Restricted: true, Members: []string{viewer.ID}}
+			}
+			if _, err := env.DB.SetProjectAccess(o.Ctx, p.ID, access); err != nil {
+				t.Fatal(err)
+			}
+			hidden[p.ID] = access.Restricted && len(access.Members) == 0
+		}
+		all := byCreation(at)
+		var visible []string
+		for _, id := range all {
+			if !hidden[id] {
+				visible = append(visible, id)
+			}
+		}
+		added := map[string]bool{}
+		for _, tc := range []struct {
+			who  string
+			ctx  context.Context
+			want []string
+		}{
+			{"owner", o.Ctx, all},
+			{"viewer", viewerCtx, visible},
+		} {
+			for _, size := range []int{1, 2, 3} {
+				list := func(req slate.PageRequest) (*slate.Page[*slate.Project], error) {
+					return env.DB.ListProjects(tc.ctx, o.Org.ID, req)
+				}
+				grown := 0
+				grow := func() {
+					if grown < 3 {
+						grown++
+						env.Clock.Advance(time.Millisecond)
+						added[env.NewProject(t, o.Ctx, o.Org.ID).ID] = true
+					}
+				}
+				got := walk(t, size, list, func(p *slate.Project) string { return p.ID }, grow)
+				checkWalk(t, fmt.Sprintf("%s by %d", tc.who, size), got, tc.want, func(id string) bool { return added[id] })
+			}
+		}
+		page, err := env.DB.ListProjects(viewerCtx, o.Org.ID, slate.PageRequest{Limit: slate.MaxPageLimit})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range page.Items {
+			if hidden[p.ID] {
+				t.Errorf("viewer sees restricted project %s", p.ID)
+			}
+			if want := at[p.ID]; !added[p.ID] && !p.CreatedAt.Equal(want) {
+				t.Errorf("project %s created %v, want %v", p.ID, p.CreatedAt, want)
+			}
+		}
+		audit, err := env.DB.Audit(o.Ctx, o.Org.ID, "", slate.PageRequest{Limit: 1})
+		if err != nil || audit.NextCursor == "" {
+			t.Fatalf("no audit cursor to misuse: %v", err)
+		}
+		checkBadPages(t, func(req slate.PageRequest) (*slate.Page[*slate.Project], error) {
+			return env.DB.ListProjects(o.Ctx, o.Org.ID, req)
+		}, audit.NextCursor)
+	})
+}
