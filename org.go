@@ -76,7 +76,8 @@ type OrgService interface {
 	// ListOrgs lists the orgs the user in ctx belongs to, with their permissions.
 	ListOrgs(ctx context.Context) ([]*Org, error)
 	GetOrg(ctx context.Context, orgID string) (*Org, error)
-	ListMembers(ctx context.Context, orgID string) ([]*Member, error)
+	// ListMembers pages an org's members, oldest membership first.
+	ListMembers(ctx context.Context, orgID string, page PageRequest) (*Page[*Member], error)
 	// SetMemberPermissions replaces a member's permissions (owner only); the
 	// last owner can never be demoted.
 	SetMemberPermissions(ctx context.Context, orgID, userID string, perms []Permission) (*Member, error)

@@ -24,13 +24,12 @@ func (s *Server) registerMembers() {
 	tags := []string{"members"}
 	register(s, huma.Operation{
 		OperationID: "listMembers", Method: http.MethodGet, Path: "/api/v1/orgs/{org}/members", Tags: tags,
-		Summary: "The organisation's members and their permissions",
-	}, errsRead, func(ctx context.Context, in *OrgPath) (*out[*slate.Page[*slate.Member]], error) {
-		ms, err := s.Orgs.ListMembers(ctx, in.Org)
-		if err != nil {
-			return nil, err
-		}
-		return list(ms), nil
+		Summary: "The organisation's members and their permissions, oldest membership first",
+	}, errsRead, func(ctx context.Context, in *struct {
+		OrgPath
+		PageQuery
+	}) (*out[*slate.Page[*slate.Member]], error) {
+		return replyOr(s.Orgs.ListMembers(ctx, in.Org, in.Page()))
 	})
 	register(s, huma.Operation{
 		OperationID: "updateMember", Method: http.MethodPatch, Path: "/api/v1/orgs/{org}/members/{user}", Tags: tags,

@@ -35,3 +35,9 @@ func pagerOf(base, cursor, next string) Pager {
 	}
 	return p
 }
+
+func (s *Server) allMembers(ctx context.Context, orgID string) ([]*slate.Member, error) {
+	return slate.Collect(func(p slate.PageRequest) (*slate.Page[*slate.Member], error) {
+		return s.Orgs.ListMembers(ctx, orgID, p)
+	})
+}

@@ -18,7 +18,7 @@ func (s *Server) namesOf(ctx context.Context, orgID string) (*orgNames, error) {
 	if err != nil {
 		return nil, err
 	}
-	ms, err := s.Orgs.ListMembers(ctx, orgID)
+	ms, err := s.allMembers(ctx, orgID)
 	if err != nil {
 		return nil, err
 	}

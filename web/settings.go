@@ -101,7 +101,7 @@ func (s *Server) membersView(ctx context.Context, orgID string, can Can) (*Membe
 	if u := slate.UserFromContext(ctx); u != nil {
 		v.Self = u.ID
 	}
-	members, err := s.Orgs.ListMembers(ctx, orgID)
+	members, err := s.allMembers(ctx, orgID)
 	if err != nil {
 		return nil, err
 	}
@@ -241,7 +241,7 @@ func (s *Server) billingView(ctx context.Context, orgID string, can Can) (*Billi
 	}
 	v.Percent, v.Below = joinInts(v.Budget.AlertPercentUsed), joinInts(v.Budget.AlertAvailableBelow)
 	v.Cap, v.MemberLimit = optInt(v.Budget.MonthlySpendCap), optInt(v.Budget.MemberMonthlyLimit)
-	members, err := s.Orgs.ListMembers(ctx, orgID)
+	members, err := s.allMembers(ctx, orgID)
 	if err != nil {
 		return nil, err
 	}

@@ -30,7 +30,9 @@ func inviteAndJoin(t *testing.T, env *storetest.Env, o *storetest.Owner, name st
 // memberPerms reads the permissions of every member, by user id.
 func memberPerms(t *testing.T, env *storetest.Env, o *storetest.Owner) map[string]string {
 	t.Helper()
-	ms, err := env.DB.ListMembers(o.Ctx, o.Org.ID)
+	ms, err := slate.Collect(func(p slate.PageRequest) (*slate.Page[*slate.Member], error) {
+		return env.DB.ListMembers(o.Ctx, o.Org.ID, p)
+	})
 	if err != nil {
 		t.Fatalf("list members: %v", err)
 	}
@@ -55,10 +57,11 @@ func TestListMembers(t *testing.T) {
 		o := env.NewOwner(t)
 		env.Clock.Advance(time.Hour)
 		ed, edCtx := inviteAndJoin(t, env, o, "editor", slate.PermModify)
-		ms, err := env.DB.ListMembers(edCtx, o.Org.ID)
+		page, err := env.DB.ListMembers(edCtx, o.Org.ID, slate.PageRequest{})
 		if err != nil {
 			t.Fatal(err)
 		}
+		ms := page.Items
 		if len(ms) != 2 || ms[0].UserID != o.User.ID || ms[1].UserID != ed.ID {
 			t.Fatalf("members = %v, want owner then editor", len(ms))
 		}
@@ -67,7 +70,7 @@ func TestListMembers(t *testing.T) {
 			t.Errorf("editor = %+v", ms[1])
 		}
 		_, outsider := env.NewUser(t, "outsider")
-		if _, err := env.DB.ListMembers(outsider, o.Org.ID); slate.ErrorCode(err) != slate.ENOTFOUND {
+		if _, err := env.DB.ListMembers(outsider, o.Org.ID, slate.PageRequest{}); slate.ErrorCode(err) != slate.ENOTFOUND {
 			t.Errorf("outsider: got %v, want not found", err)
 		}
 	})

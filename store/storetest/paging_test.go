@@ -190,3 +190,48 @@ func TestProjectsPage(t *testing.T) {
 		}, audit.NextCursor)
 	})
 }
+
+// TestMembersPage: members page by when they joined; members who join
+// while someone pages through are listed at most once.
+func TestMembersPage(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		o := env.NewOwner(t)
+		at := map[string]time.Time{o.User.ID: env.Clock.Now()}
+		var readerCtx context.Context
+		for i := range 6 {
+			if i%2 == 0 {
+				env.Clock.Advance(time.Minute)
+			}
+			u, ctx := inviteAndJoin(t, env, o, "member")
+			at[u.ID] = env.Clock.Now()
+			readerCtx = ctx
+		}
+		want := byCreation(at)
+		added := map[string]bool{}
+		for _, size := range []int{1, 2, 4} {
+			grown := 0
+			grow := func() {
+				if grown < 2 {
+					grown++
+					env.Clock.Advance(time.Millisecond)
+					u, _ := inviteAndJoin(t, env, o, "late")
+					added[u.ID] = true
+				}
+			}
+			list := func(req slate.PageRequest) (*slate.Page[*slate.Member], error) {
+				return env.DB.ListMembers(readerCtx, o.Org.ID, req)
+			}
+			got := walk(t, size, list, func(m *slate.Member) string { return m.UserID }, grow)
+			checkWalk(t, fmt.Sprintf("members by %d", size), got, want, func(id string) bool { return added[id] })
+		}
+		env.NewProject(t, o.Ctx, o.Org.ID)
+		projects, err := env.DB.ListProjects(o.Ctx, o.Org.ID, slate.PageRequest{Limit: 1})
+		if err != nil || projects.NextCursor == "" {
+			t.Fatalf("no project cursor to misuse: %v", err)
+		}
+		checkBadPages(t, func(req slate.PageRequest) (*slate.Page[*slate.Member], error) {
+			return env.DB.ListMembers(o.Ctx, o.Org.ID, req)
+		}, projects.NextCursor)
+	})
+}
