@@ -85,7 +85,8 @@ type OrgService interface {
 	// owner can never be removed.
 	RemoveMember(ctx context.Context, orgID, userID string) error
 	Invite(ctx context.Context, orgID string, in InvitationInput) (*Invitation, error)
-	ListInvitations(ctx context.Context, orgID string) ([]*Invitation, error)
+	// ListInvitations pages an org's pending invitations, oldest first.
+	ListInvitations(ctx context.Context, orgID string, page PageRequest) (*Page[*Invitation], error)
 	// AcceptInvitation makes the user in ctx a member; the user's email must be
 	// the invited one.
 	AcceptInvitation(ctx context.Context, token string) (*Member, error)

@@ -58,13 +58,12 @@ func (s *Server) registerMembers() {
 	})
 	register(s, huma.Operation{
 		OperationID: "listInvitations", Method: http.MethodGet, Path: "/api/v1/orgs/{org}/invitations", Tags: tags,
-		Summary: "The organisation's invitations",
-	}, errsRead, func(ctx context.Context, in *OrgPath) (*out[*slate.Page[*slate.Invitation]], error) {
-		invs, err := s.Orgs.ListInvitations(ctx, in.Org)
-		if err != nil {
-			return nil, err
-		}
-		return list(invs), nil
+		Summary: "The organisation's pending invitations, oldest first", Description: "Needs owner.",
+	}, errsRead, func(ctx context.Context, in *struct {
+		OrgPath
+		PageQuery
+	}) (*out[*slate.Page[*slate.Invitation]], error) {
+		return replyOr(s.Orgs.ListInvitations(ctx, in.Org, in.Page()))
 	})
 	register(s, huma.Operation{
 		OperationID: "acceptInvitation", Method: http.MethodPost, Path: "/api/v1/invitations/{token}/accept", Tags: tags,

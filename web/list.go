@@ -41,3 +41,9 @@ func (s *Server) allMembers(ctx context.Context, orgID string) ([]*slate.Member,
 		return s.Orgs.ListMembers(ctx, orgID, p)
 	})
 }
+
+func (s *Server) allInvitations(ctx context.Context, orgID string) ([]*slate.Invitation, error) {
+	return slate.Collect(func(p slate.PageRequest) (*slate.Page[*slate.Invitation], error) {
+		return s.Orgs.ListInvitations(ctx, orgID, p)
+	})
+}

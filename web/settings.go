@@ -110,7 +110,7 @@ func (s *Server) membersView(ctx context.Context, orgID string, can Can) (*Membe
 			Perms: joinPerms(m.Permissions)})
 	}
 	if can.Owner {
-		if v.Invitations, err = s.Orgs.ListInvitations(ctx, orgID); err != nil {
+		if v.Invitations, err = s.allInvitations(ctx, orgID); err != nil {
 			return nil, err
 		}
 	}

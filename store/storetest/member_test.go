@@ -43,6 +43,18 @@ func memberPerms(t *testing.T, env *storetest.Env, o *storetest.Owner) map[strin
 	return out
 }
 
+// pendingInvitations reads every pending invitation of o's org.
+func pendingInvitations(t *testing.T, env *storetest.Env, o *storetest.Owner) []*slate.Invitation {
+	t.Helper()
+	invs, err := slate.Collect(func(p slate.PageRequest) (*slate.Page[*slate.Invitation], error) {
+		return env.DB.ListInvitations(o.Ctx, o.Org.ID, p)
+	})
+	if err != nil {
+		t.Fatalf("list invitations: %v", err)
+	}
+	return invs
+}
+
 func permString(ps []slate.Permission) string {
 	var s []string
 	for _, p := range ps {
@@ -237,10 +249,7 @@ func TestInviteAndAccept(t *testing.T) {
 		if inv.Token == "" || inv.Email != u.Email || !inv.ExpiresAt.Equal(storetest.Epoch.Add(slate.InvitationTTL)) {
 			t.Errorf("invitation = %+v", inv)
 		}
-		pending, err := env.DB.ListInvitations(o.Ctx, o.Org.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		pending := pendingInvitations(t, env, o)
 		if len(pending) != 1 || pending[0].ID != inv.ID || pending[0].Token != "" || permString(pending[0].Permissions) != "read,modify,run_ai" {
 			t.Fatalf("pending = %+v, want the invitation without its token", pending)
 		}
@@ -254,7 +263,7 @@ func TestInviteAndAccept(t *testing.T) {
 		if _, err := env.DB.AcceptInvitation(ctx, inv.Token); slate.ErrorCode(err) != slate.ECONFLICT {
 			t.Errorf("accept twice: got %v, want conflict", err)
 		}
-		if pending, _ := env.DB.ListInvitations(o.Ctx, o.Org.ID); len(pending) != 0 {
+		if pending := pendingInvitations(t, env, o); len(pending) != 0 {
 			t.Errorf("pending after accept = %+v", pending)
 		}
 		if _, err := env.DB.Invite(o.Ctx, o.Org.ID, slate.InvitationInput{Email: u.Email}); slate.ErrorCode(err) != slate.ECONFLICT {
@@ -288,11 +297,10 @@ func TestInviteRefusesBadRequests(t *testing.T) {
 				}
 			})
 		}
-		pending, err := env.DB.ListInvitations(o.Ctx, o.Org.ID)
-		if err != nil || len(pending) != 0 {
-			t.Errorf("pending = %v, %v; want none", pending, err)
+		if pending := pendingInvitations(t, env, o); len(pending) != 0 {
+			t.Errorf("pending = %v; want none", pending)
 		}
-		if _, err := env.DB.ListInvitations(edCtx, o.Org.ID); slate.ErrorCode(err) != slate.EFORBIDDEN {
+		if _, err := env.DB.ListInvitations(edCtx, o.Org.ID, slate.PageRequest{}); slate.ErrorCode(err) != slate.EFORBIDDEN {
 			t.Errorf("non-owner lists invitations: got %v, want forbidden", err)
 		}
 	})
@@ -326,7 +334,7 @@ func TestAcceptInvitationRefusals(t *testing.T) {
 				t.Errorf("%s became a member after a refused accept: %v", name, err)
 			}
 		}
-		if pending, _ := env.DB.ListInvitations(o.Ctx, o.Org.ID); len(pending) != 0 {
+		if pending := pendingInvitations(t, env, o); len(pending) != 0 {
 			t.Errorf("expired invitation still pending: %+v", pending)
 		}
 	})
@@ -346,7 +354,7 @@ func TestReinviteReplacesEarlierToken(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		pending, _ := env.DB.ListInvitations(o.Ctx, o.Org.ID)
+		pending := pendingInvitations(t, env, o)
 		if len(pending) != 1 || pending[0].ID != second.ID {
 			t.Fatalf("pending = %+v, want only the second invitation", pending)
 		}

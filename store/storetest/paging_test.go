@@ -235,3 +235,88 @@ func TestMembersPage(t *testing.T) {
 		}, projects.NextCursor)
 	})
 }
+
+// TestInvitationsPage: pending invitations page oldest first; one accepted
+// between pages drops out without moving the others.
+func TestInvitationsPage(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		o := env.NewOwner(t)
+		n := 0
+		invite := func() *slate.Invitation {
+			n++
+			inv, err := env.DB.Invite(o.Ctx, o.Org.ID, slate.InvitationInput{Email: fmt.Sprintf("guest-%d@example.test", n)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return inv
+		}
+		at := map[string]time.Time{}
+		for i := range 7 {
+			if i%3 == 0 {
+				env.Clock.Advance(time.Minute)
+			}
+			inv := invite()
+			at[inv.ID] = inv.CreatedAt
+		}
+		want := byCreation(at)
+		added := map[string]bool{}
+		for _, size := range []int{1, 3} {
+			grown := 0
+			grow := func() {
+				if grown < 2 {
+					grown++
+					env.Clock.Advance(time.Millisecond)
+					added[invite().ID] = true
+				}
+			}
+			list := func(req slate.PageRequest) (*slate.Page[*slate.Invitation], error) {
+				return env.DB.ListInvitations(o.Ctx, o.Org.ID, req)
+			}
+			got := walk(t, size, list, func(inv *slate.Invitation) string { return inv.ID }, grow)
+			checkWalk(t, fmt.Sprintf("invitations by %d", size), got, want, func(id string) bool { return added[id] })
+		}
+
+		// One accepted after the first page is gone from the next pages
+		// and nothing else moves.
+		u, ctx := env.NewUser(t, "late")
+		late, err := env.DB.Invite(o.Ctx, o.Org.ID, slate.InvitationInput{Email: u.Email})
+		if err != nil {
+			t.Fatal(err)
+		}
+		all := pendingInvitations(t, env, o)
+		var before []string
+		for _, inv := range all {
+			if inv.ID != late.ID {
+				before = append(before, inv.ID)
+			}
+		}
+		accepted := false
+		got := walk(t, 2, func(req slate.PageRequest) (*slate.Page[*slate.Invitation], error) {
+			return env.DB.ListInvitations(o.Ctx, o.Org.ID, req)
+		}, func(inv *slate.Invitation) string { return inv.ID }, func() {
+			if !accepted {
+				accepted = true
+				if _, err := env.DB.AcceptInvitation(ctx, late.Token); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+		checkWalk(t, "invitations while one is accepted", got, before, nil)
+
+		checkBadPages(t, func(req slate.PageRequest) (*slate.Page[*slate.Invitation], error) {
+			return env.DB.ListInvitations(o.Ctx, o.Org.ID, req)
+		}, membersCursor(t, env, o))
+	})
+}
+
+// membersCursor is a cursor another list (the members) gave out.
+func membersCursor(t *testing.T, env *storetest.Env, o *storetest.Owner) string {
+	t.Helper()
+	inviteAndJoin(t, env, o, "other")
+	p, err := env.DB.ListMembers(o.Ctx, o.Org.ID, slate.PageRequest{Limit: 1})
+	if err != nil || p.NextCursor == "" {
+		t.Fatalf("no members cursor to misuse: %v", err)
+	}
+	return p.NextCursor
+}
