@@ -73,8 +73,9 @@ type AuditEntry struct {
 // OrgService manages organisations, members and invitations.
 type OrgService interface {
 	CreateOrg(ctx context.Context, in OrgInput) (*Org, error)
-	// ListOrgs lists the orgs the user in ctx belongs to, with their permissions.
-	ListOrgs(ctx context.Context) ([]*Org, error)
+	// ListOrgs pages the orgs the user in ctx belongs to, oldest first, with
+	// the user's permissions in each.
+	ListOrgs(ctx context.Context, page PageRequest) (*Page[*Org], error)
 	GetOrg(ctx context.Context, orgID string) (*Org, error)
 	// ListMembers pages an org's members, oldest membership first.
 	ListMembers(ctx context.Context, orgID string, page PageRequest) (*Page[*Member], error)

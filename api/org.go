@@ -32,13 +32,9 @@ func (s *Server) registerOrgs() {
 	})
 	register(s, huma.Operation{
 		OperationID: "listOrgs", Method: http.MethodGet, Path: "/api/v1/orgs", Tags: tags,
-		Summary: "The caller's organisations, with the caller's permissions in each",
-	}, opts{}, func(ctx context.Context, _ *struct{}) (*out[*slate.Page[*slate.Org]], error) {
-		os, err := s.Orgs.ListOrgs(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return list(os), nil
+		Summary: "The caller's organisations, oldest first, with the caller's permissions in each",
+	}, opts{}, func(ctx context.Context, in *PageQuery) (*out[*slate.Page[*slate.Org]], error) {
+		return replyOr(s.Orgs.ListOrgs(ctx, in.Page()))
 	})
 	register(s, huma.Operation{
 		OperationID: "getOrg", Method: http.MethodGet, Path: "/api/v1/orgs/{org}", Tags: tags,

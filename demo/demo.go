@@ -100,7 +100,9 @@ func demoUser(ctx context.Context, users slate.UserService) (*slate.User, error)
 }
 
 func demoOrg(ctx context.Context, orgs slate.OrgService) (*slate.Org, error) {
-	list, err := orgs.ListOrgs(ctx)
+	list, err := slate.Collect(func(p slate.PageRequest) (*slate.Page[*slate.Org], error) {
+		return orgs.ListOrgs(ctx, p)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("demo: list orgs: %w", err)
 	}

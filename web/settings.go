@@ -152,11 +152,8 @@ func (s *Server) invitationPage(ctx context.Context, r *http.Request) (string, *
 	if len(token) > 200 {
 		return "", nil, slate.Errorf(slate.ENOTFOUND, "no such invitation")
 	}
-	orgs, err := s.Orgs.ListOrgs(ctx)
-	if err != nil {
-		return "", nil, err
-	}
-	return "invitation", &Page{Title: "Invitation", Orgs: orgs, Data: token}, nil
+	p := &Page{Title: "Invitation", Data: token}
+	return "invitation", p, s.switcher(ctx, p)
 }
 
 // BillingView is the billing settings page.

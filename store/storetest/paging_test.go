@@ -320,3 +320,54 @@ func membersCursor(t *testing.T, env *storetest.Env, o *storetest.Owner) string 
 	}
 	return p.NextCursor
 }
+
+// TestOrgsPage: a user's organisations page oldest first, the ones made by
+// others and joined among them; organisations the user is not in never
+// show, on any page.
+func TestOrgsPage(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		o := env.NewOwner(t)
+		u, ctx := env.NewUser(t, "member")
+		at := map[string]time.Time{}
+		for i := range 7 {
+			if i%2 == 0 {
+				env.Clock.Advance(time.Minute)
+			}
+			if i%3 == 0 {
+				// One of the owner's, which u joins; and one u is not in.
+				org := env.NewOrg(t, o.Ctx, "business")
+				inv, err := env.DB.Invite(o.Ctx, org.ID, slate.InvitationInput{Email: u.Email})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if _, err := env.DB.AcceptInvitation(ctx, inv.Token); err != nil {
+					t.Fatal(err)
+				}
+				at[org.ID] = org.CreatedAt
+				env.NewOrg(t, o.Ctx, "free")
+				continue
+			}
+			org := env.NewOrg(t, ctx, "free")
+			at[org.ID] = org.CreatedAt
+		}
+		want := byCreation(at)
+		added := map[string]bool{}
+		for _, size := range []int{1, 2, 3} {
+			grown := 0
+			grow := func() {
+				if grown < 2 {
+					grown++
+					env.Clock.Advance(time.Millisecond)
+					added[env.NewOrg(t, ctx, "free").ID] = true
+				}
+			}
+			list := func(req slate.PageRequest) (*slate.Page[*slate.Org], error) { return env.DB.ListOrgs(ctx, req) }
+			got := walk(t, size, list, func(o *slate.Org) string { return o.ID }, grow)
+			checkWalk(t, fmt.Sprintf("orgs by %d", size), got, want, func(id string) bool { return added[id] })
+		}
+		checkBadPages(t, func(req slate.PageRequest) (*slate.Page[*slate.Org], error) {
+			return env.DB.ListOrgs(ctx, req)
+		}, membersCursor(t, env, o))
+	})
+}
