@@ -371,3 +371,58 @@ func TestOrgsPage(t *testing.T) {
 		}, membersCursor(t, env, o))
 	})
 }
+
+// TestTakesPage: a shot's takes page newest first; takes rendered while
+// someone pages through are newer than every page's cursor, so they never
+// show up part-way; a member kept off a restricted project reads no page.
+func TestTakesPage(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		k := newQueueKit(t, env, "business", 1, 1000)
+		shot := k.shots[0].ID
+		render := func() *slate.Job {
+			k.submit(slate.BatchInput{Selection: &slate.Selection{Shots: []string{shot}}, Tier: "draft"})
+			return k.finish(k.mustClaim("w"))
+		}
+		at := map[string]time.Time{}
+		for i := range 7 {
+			if i%3 == 0 {
+				env.Clock.Advance(time.Minute)
+			}
+			j := render()
+			at[j.TakeID] = env.Clock.Now()
+		}
+		_, readerCtx := k.member("reader")
+		for _, size := range []int{1, 2, 3} {
+			want := byCreation(at)
+			slices.Reverse(want)
+			var grown []*slate.Job
+			grow := func() {
+				if len(grown) < 2 {
+					env.Clock.Advance(time.Millisecond)
+					grown = append(grown, render())
+					at[grown[len(grown)-1].TakeID] = env.Clock.Now()
+				}
+			}
+			list := func(req slate.PageRequest) (*slate.Page[*slate.Take], error) {
+				return env.DB.Takes(readerCtx, shot, req)
+			}
+			got := walk(t, size, list, func(tk *slate.Take) string { return tk.ID }, grow)
+			checkWalk(t, fmt.Sprintf("takes by %d", size), got, want, nil)
+		}
+		first, err := env.DB.Takes(readerCtx, shot, slate.PageRequest{Limit: 2})
+		if err != nil || first.NextCursor == "" {
+			t.Fatalf("first page %+v, %v", first, err)
+		}
+		if _, err := env.DB.SetProjectAccess(k.o.Ctx, k.o.Project.ID, slate.ProjectAccess{Restricted: true}); err != nil {
+			t.Fatal(err)
+		}
+		for _, cursor := range []string{"", first.NextCursor} {
+			_, err := env.DB.Takes(readerCtx, shot, slate.PageRequest{Limit: 2, Cursor: cursor})
+			wantCode(t, err, slate.ENOTFOUND)
+		}
+		checkBadPages(t, func(req slate.PageRequest) (*slate.Page[*slate.Take], error) {
+			return env.DB.Takes(k.o.Ctx, shot, req)
+		}, membersCursor(t, env, k.o))
+	})
+}
