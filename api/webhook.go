@@ -39,12 +39,11 @@ func (s *Server) registerWebhooks() {
 	register(s, huma.Operation{
 		OperationID: "listWebhooks", Method: http.MethodGet, Path: "/api/v1/orgs/{org}/webhooks", Tags: tags,
 		Summary: "The organisation's webhooks, without their secrets", Description: "Needs billing.",
-	}, errsRead, func(ctx context.Context, in *OrgPath) (*out[*slate.Page[*slate.Webhook]], error) {
-		ws, err := s.Webhooks.Webhooks(ctx, in.Org)
-		if err != nil {
-			return nil, err
-		}
-		return list(ws), nil
+	}, errsRead, func(ctx context.Context, in *struct {
+		OrgPath
+		PageQuery
+	}) (*out[*slate.Page[*slate.Webhook]], error) {
+		return replyOr(s.Webhooks.Webhooks(ctx, in.Org, in.Page()))
 	})
 	register(s, huma.Operation{
 		OperationID: "deleteWebhook", Method: http.MethodDelete, Path: "/api/v1/orgs/{org}/webhooks/{webhook}", Tags: tags,

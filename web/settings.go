@@ -266,7 +266,9 @@ func (s *Server) billingView(ctx context.Context, orgID string, can Can) (*Billi
 	}
 	// Webhooks need billing to be listed at all.
 	if can.Billing {
-		hooks, err := s.Webhooks.Webhooks(ctx, orgID)
+		hooks, err := slate.Collect(func(p slate.PageRequest) (*slate.Page[*slate.Webhook], error) {
+			return s.Webhooks.Webhooks(ctx, orgID, p)
+		})
 		if err != nil {
 			return nil, err
 		}

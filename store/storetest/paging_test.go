@@ -426,3 +426,73 @@ func TestTakesPage(t *testing.T) {
 		}, membersCursor(t, env, k.o))
 	})
 }
+
+// TestWebhooksPage: webhooks page oldest first for members with billing;
+// one deleted between pages drops out and nothing else moves.
+func TestWebhooksPage(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		o := env.NewOwner(t)
+		_, billing := inviteAndJoin(t, env, o, "billing", slate.PermBilling)
+		_, editor := inviteAndJoin(t, env, o, "editor", slate.PermModify)
+		create := func() *slate.Webhook {
+			w, err := env.DB.CreateWebhook(o.Ctx, o.Org.ID, slate.WebhookInput{URL: "https://hooks.example.test/slate"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			return w
+		}
+		var want []string
+		for i := range 7 {
+			if i%3 == 0 {
+				env.Clock.Advance(time.Minute)
+			}
+			want = append(want, create().ID)
+		}
+		added := map[string]bool{}
+		list := func(req slate.PageRequest) (*slate.Page[*slate.Webhook], error) {
+			return env.DB.Webhooks(billing, o.Org.ID, req)
+		}
+		id := func(w *slate.Webhook) string { return w.ID }
+		for _, size := range []int{1, 3} {
+			grown := 0
+			grow := func() {
+				if grown < 2 {
+					grown++
+					env.Clock.Advance(time.Millisecond)
+					added[create().ID] = true
+				}
+			}
+			checkWalk(t, fmt.Sprintf("webhooks by %d", size), walk(t, size, list, id, grow), want, func(id string) bool { return added[id] })
+		}
+		// Deleting the last one after the first page takes it out and
+		// leaves the rest as they were.
+		all, err := slate.Collect(list)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := all[len(all)-1].ID
+		deleted := false
+		got := walk(t, 2, list, id, func() {
+			if !deleted {
+				deleted = true
+				if err := env.DB.DeleteWebhook(o.Ctx, o.Org.ID, last); err != nil {
+					t.Fatal(err)
+				}
+			}
+		})
+		var rest []string
+		for _, w := range all[:len(all)-1] {
+			rest = append(rest, w.ID)
+		}
+		checkWalk(t, "webhooks while one is deleted", got, rest, nil)
+
+		first, err := list(slate.PageRequest{Limit: 1})
+		if err != nil || first.NextCursor == "" {
+			t.Fatalf("first page %+v, %v", first, err)
+		}
+		_, err = env.DB.Webhooks(editor, o.Org.ID, slate.PageRequest{Limit: 1, Cursor: first.NextCursor})
+		wantCode(t, err, slate.EFORBIDDEN)
+		checkBadPages(t, list, membersCursor(t, env, o))
+	})
+}
