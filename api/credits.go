@@ -63,13 +63,15 @@ func (s *Server) registerCredits() {
 	tags := []string{"credits"}
 	register(s, huma.Operation{
 		OperationID: "listPlans", Method: http.MethodGet, Path: "/api/v1/plans", Tags: tags,
-		Summary: "The subscription plans on offer",
+		Summary:     "The subscription plans on offer",
+		Description: "The operator's catalogue, so one page: next_cursor is always empty.",
 	}, opts{}, func(ctx context.Context, _ *struct{}) (*out[*slate.Page[slate.Plan]], error) {
 		return list(s.catalog().Plans), nil
 	})
 	register(s, huma.Operation{
 		OperationID: "listCreditPacks", Method: http.MethodGet, Path: "/api/v1/credit-packs", Tags: tags,
-		Summary: "The credit packs on sale to plans that allow packs",
+		Summary:     "The credit packs on sale to plans that allow packs",
+		Description: "The operator's catalogue, so one page: next_cursor is always empty.",
 	}, opts{}, func(ctx context.Context, _ *struct{}) (*out[*slate.Page[slate.CreditPack]], error) {
 		return list(s.catalog().CreditPacks), nil
 	})

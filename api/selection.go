@@ -19,6 +19,8 @@ func (s *Server) registerSelections() {
 	register(s, huma.Operation{
 		OperationID: "resolveSelection", Method: http.MethodPost, Path: "/api/v1/projects/{project}/selection", Tags: tags,
 		Summary: "The shots a selection picks, in tree order, once each",
+		Description: "One page (next_cursor is always empty): the answer is bounded by one project's tree, " +
+			"which GET /projects/{project}/tree answers whole.",
 	}, errsRead, func(ctx context.Context, in *struct {
 		ProjectPath
 		Body SelectionRequest
