@@ -220,12 +220,8 @@ func TestListsPage(t *testing.T) {
 				org := h.createOrg(owner)
 				f := &listFixture{owner: owner, org: org, ids: h.buildTree(owner, h.createProject(owner, org.ID).ID)}
 				base := tc.setup(h, f)
-				sep := "?"
-				if strings.Contains(base, "?") {
-					sep = "&"
-				}
 				get := func(query string) *response {
-					return h.do(call{method: "GET", path: base + sep + query, token: owner.Token})
+					return h.do(call{method: "GET", path: base + "?" + query, token: owner.Token})
 				}
 
 				var whole page
