@@ -14,7 +14,7 @@ import (
 
 // inviteAndJoin makes a new user a member of o's org with perms, through the
 // invitation flow a real member goes through.
-func inviteAndJoin(t *testing.T, env *storetest.Env, o *storetest.Owner, name string, perms ...slate.Permission) (*slate.User, context.Context) {
+func inviteAndJoin(t testing.TB, env *storetest.Env, o *storetest.Owner, name string, perms ...slate.Permission) (*slate.User, context.Context) {
 	t.Helper()
 	u, ctx := env.NewUser(t, name)
 	inv, err := env.DB.Invite(o.Ctx, o.Org.ID, slate.InvitationInput{Email: u.Email, Permissions: perms})
