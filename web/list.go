@@ -10,14 +10,27 @@ import (
 )
 
 // Some pages need a whole list at once: the queue's names, the access
-// table of projects by members, the credits drawer's filters. They follow
-// the list's cursors to its end with slate.Collect; the pages that show a
-// list for its own sake (the organisation's projects) show one page and a
-// link to the next.
+// table of projects by members, the credits drawer's filters, the billing
+// page's webhooks, a shot's takes (so its selected take always shows).
+// They follow the list's cursors to its end with slate.Collect; the pages
+// that show a list for its own sake (the organisation's projects, the
+// user's organisations) show one page and a link to the next.
 
 func (s *Server) allProjects(ctx context.Context, orgID string) ([]*slate.Project, error) {
 	return slate.Collect(func(p slate.PageRequest) (*slate.Page[*slate.Project], error) {
 		return s.Projects.ListProjects(ctx, orgID, p)
+	})
+}
+
+func (s *Server) allMembers(ctx context.Context, orgID string) ([]*slate.Member, error) {
+	return slate.Collect(func(p slate.PageRequest) (*slate.Page[*slate.Member], error) {
+		return s.Orgs.ListMembers(ctx, orgID, p)
+	})
+}
+
+func (s *Server) allInvitations(ctx context.Context, orgID string) ([]*slate.Invitation, error) {
+	return slate.Collect(func(p slate.PageRequest) (*slate.Page[*slate.Invitation], error) {
+		return s.Orgs.ListInvitations(ctx, orgID, p)
 	})
 }
 
@@ -37,18 +50,6 @@ func pagerOf(noun, base, cursor, next string) Pager {
 		p.Next = base + "?" + url.Values{"cursor": {next}}.Encode()
 	}
 	return p
-}
-
-func (s *Server) allMembers(ctx context.Context, orgID string) ([]*slate.Member, error) {
-	return slate.Collect(func(p slate.PageRequest) (*slate.Page[*slate.Member], error) {
-		return s.Orgs.ListMembers(ctx, orgID, p)
-	})
-}
-
-func (s *Server) allInvitations(ctx context.Context, orgID string) ([]*slate.Invitation, error) {
-	return slate.Collect(func(p slate.PageRequest) (*slate.Page[*slate.Invitation], error) {
-		return s.Orgs.ListInvitations(ctx, orgID, p)
-	})
 }
 
 // switcher fills p's organisation switcher: the first page of the user's
