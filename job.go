@@ -220,7 +220,8 @@ type Take struct {
 
 // TakeService lists and selects a shot's takes.
 type TakeService interface {
-	Takes(ctx context.Context, shotID string) ([]*Take, error)
+	// Takes pages a shot's takes, newest first.
+	Takes(ctx context.Context, shotID string, page PageRequest) (*Page[*Take], error)
 	Take(ctx context.Context, takeID string) (*Take, error)
 	SelectTake(ctx context.Context, takeID string) (*Shot, error)
 }

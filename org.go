@@ -70,25 +70,15 @@ type AuditEntry struct {
 	At        time.Time   `json:"at"`
 }
 
-// Page is one page of a list; NextCursor is empty on the last page.
-type Page[T any] struct {
-	Items      []T    `json:"items"`
-	NextCursor string `json:"next_cursor"`
-}
-
-// PageRequest asks for one page of a list.
-type PageRequest struct {
-	Cursor string
-	Limit  int
-}
-
 // OrgService manages organisations, members and invitations.
 type OrgService interface {
 	CreateOrg(ctx context.Context, in OrgInput) (*Org, error)
-	// ListOrgs lists the orgs the user in ctx belongs to, with their permissions.
-	ListOrgs(ctx context.Context) ([]*Org, error)
+	// ListOrgs pages the orgs the user in ctx belongs to, oldest first, with
+	// the user's permissions in each.
+	ListOrgs(ctx context.Context, page PageRequest) (*Page[*Org], error)
 	GetOrg(ctx context.Context, orgID string) (*Org, error)
-	ListMembers(ctx context.Context, orgID string) ([]*Member, error)
+	// ListMembers pages an org's members, oldest membership first.
+	ListMembers(ctx context.Context, orgID string, page PageRequest) (*Page[*Member], error)
 	// SetMemberPermissions replaces a member's permissions (owner only); the
 	// last owner can never be demoted.
 	SetMemberPermissions(ctx context.Context, orgID, userID string, perms []Permission) (*Member, error)
@@ -96,7 +86,8 @@ type OrgService interface {
 	// owner can never be removed.
 	RemoveMember(ctx context.Context, orgID, userID string) error
 	Invite(ctx context.Context, orgID string, in InvitationInput) (*Invitation, error)
-	ListInvitations(ctx context.Context, orgID string) ([]*Invitation, error)
+	// ListInvitations pages an org's pending invitations, oldest first.
+	ListInvitations(ctx context.Context, orgID string, page PageRequest) (*Page[*Invitation], error)
 	// AcceptInvitation makes the user in ctx a member; the user's email must be
 	// the invited one.
 	AcceptInvitation(ctx context.Context, token string) (*Member, error)

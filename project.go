@@ -158,7 +158,8 @@ func set[T any](dst *T, v *T) {
 // ProjectService manages projects and reads their tree.
 type ProjectService interface {
 	CreateProject(ctx context.Context, orgID string, in ProjectInput) (*Project, error)
-	ListProjects(ctx context.Context, orgID string) ([]*Project, error)
+	// ListProjects pages the org's projects the caller may see, oldest first.
+	ListProjects(ctx context.Context, orgID string, page PageRequest) (*Page[*Project], error)
 	GetProject(ctx context.Context, projectID string) (*Project, error)
 	UpdateProject(ctx context.Context, projectID string, in ProjectPatch) (*Project, error)
 	// DeleteProject needs owner and refuses while anything in it is locked.

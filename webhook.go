@@ -108,7 +108,9 @@ type WebhookService interface {
 	// CreateWebhook answers the webhook with its secret, the only time the
 	// secret is shown.
 	CreateWebhook(ctx context.Context, orgID string, in WebhookInput) (*Webhook, error)
-	Webhooks(ctx context.Context, orgID string) ([]*Webhook, error)
+	// Webhooks pages an organisation's webhooks, oldest first, without
+	// their secrets.
+	Webhooks(ctx context.Context, orgID string, page PageRequest) (*Page[*Webhook], error)
 	DeleteWebhook(ctx context.Context, orgID, webhookID string) error
 	// WebhookDeliveries lists a webhook's deliveries, newest first.
 	WebhookDeliveries(ctx context.Context, orgID, webhookID string, page PageRequest) (*Page[*WebhookDelivery], error)

@@ -259,7 +259,10 @@ func replyOr[T any](v T, err error) (*out[T], error) {
 	return reply(v), nil
 }
 
-// list answers a list that has no further pages as a page.
+// list answers, as one page, a list that users' data does not grow: the
+// operator's catalogue, or the shots of one project's tree (which the tree
+// itself answers whole). Every list that grows with users' data pages with
+// PageQuery instead.
 func list[T any](items []T) *out[*slate.Page[T]] {
 	if items == nil {
 		items = []T{}

@@ -22,7 +22,7 @@ func (f *queueFixture) snapshot(h *harness) string {
 	var b strings.Builder
 	b.WriteString(f.badFixture.snapshot(h))
 	for _, p := range []string{
-		"/api/v1/orgs/" + f.org.ID + "/jobs?limit=500",
+		"/api/v1/orgs/" + f.org.ID + "/jobs?limit=200",
 		"/api/v1/batches/" + f.batch.ID,
 		"/api/v1/shots/" + f.ids.Shot + "/takes",
 		"/api/v1/projects/" + f.ids.Project + "/exports",

@@ -20,13 +20,12 @@ type transactionsIn struct {
 	Kind    string    `query:"kind" maxLength:"40" doc:"Only entries of this kind: allocation, rollover, expiry, purchase, hold, release, charge or adjustment"`
 	From    time.Time `query:"from" doc:"Only entries at or after this time (RFC 3339)"`
 	To      time.Time `query:"to" doc:"Only entries before this time (RFC 3339)"`
-	Cursor  string    `query:"cursor" maxLength:"200" doc:"next_cursor of the previous page"`
-	Limit   int       `query:"limit" minimum:"0" maximum:"500" doc:"Page size; 0 means the default"`
+	PageQuery
 }
 
 func (in *transactionsIn) filter() slate.TransactionFilter {
 	f := slate.TransactionFilter{ProjectID: in.Project, MemberID: in.Member, Kind: slate.EntryKind(in.Kind),
-		Page: slate.PageRequest{Cursor: in.Cursor, Limit: in.Limit}}
+		Page: in.Page()}
 	// huma leaves an absent time parameter at the zero time.
 	if !in.From.IsZero() {
 		f.From = &in.From
@@ -65,14 +64,14 @@ func (s *Server) registerCredits() {
 	register(s, huma.Operation{
 		OperationID: "listPlans", Method: http.MethodGet, Path: "/api/v1/plans", Tags: tags,
 		Summary:     "The subscription plans on offer",
-		Description: "Any signed-in user: each plan's monthly credits, rollover cap, concurrent renders, and whether it allows 4K and credit packs.",
+		Description: "Any signed-in user: each plan's monthly credits, rollover cap, concurrent renders, and whether it allows 4K and credit packs. The operator's catalogue, so one page: next_cursor is always empty.",
 	}, opts{}, func(ctx context.Context, _ *struct{}) (*out[*slate.Page[slate.Plan]], error) {
 		return list(s.catalog().Plans), nil
 	})
 	register(s, huma.Operation{
 		OperationID: "listCreditPacks", Method: http.MethodGet, Path: "/api/v1/credit-packs", Tags: tags,
 		Summary:     "The credit packs on sale to plans that allow packs",
-		Description: "Any signed-in user. Only organisations whose plan allows packs can buy them (buyCredits).",
+		Description: "Any signed-in user. Only organisations whose plan allows packs can buy them (buyCredits). The operator's catalogue, so one page: next_cursor is always empty.",
 	}, opts{}, func(ctx context.Context, _ *struct{}) (*out[*slate.Page[slate.CreditPack]], error) {
 		return list(s.catalog().CreditPacks), nil
 	})

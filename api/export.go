@@ -42,8 +42,7 @@ func viewExport(e *slate.Export) *ExportView {
 // exportsIn pages a project's exports.
 type exportsIn struct {
 	ProjectPath
-	Cursor string `query:"cursor" maxLength:"200" doc:"next_cursor of the previous page"`
-	Limit  int    `query:"limit" minimum:"0" maximum:"500" doc:"Page size; 0 means the default"`
+	PageQuery
 }
 
 func (s *Server) registerExports() {
@@ -72,7 +71,7 @@ func (s *Server) registerExports() {
 		Summary:     "A project's exports, newest first, without their cuts",
 		Description: "Members with read who may see the project. Pages by cursor.",
 	}, errsRead, func(ctx context.Context, in *exportsIn) (*out[*slate.Page[*ExportView]], error) {
-		page, err := s.Exports.Exports(ctx, in.Project, slate.PageRequest{Cursor: in.Cursor, Limit: in.Limit})
+		page, err := s.Exports.Exports(ctx, in.Project, in.Page())
 		if err != nil {
 			return nil, err
 		}

@@ -24,14 +24,13 @@ func (s *Server) registerMembers() {
 	tags := []string{"members"}
 	register(s, huma.Operation{
 		OperationID: "listMembers", Method: http.MethodGet, Path: "/api/v1/orgs/{org}/members", Tags: tags,
-		Summary:     "The organisation's members and their permissions",
+		Summary:     "The organisation's members and their permissions, oldest membership first",
 		Description: "Members with read.",
-	}, errsRead, func(ctx context.Context, in *OrgPath) (*out[*slate.Page[*slate.Member]], error) {
-		ms, err := s.Orgs.ListMembers(ctx, in.Org)
-		if err != nil {
-			return nil, err
-		}
-		return list(ms), nil
+	}, errsRead, func(ctx context.Context, in *struct {
+		OrgPath
+		PageQuery
+	}) (*out[*slate.Page[*slate.Member]], error) {
+		return replyOr(s.Orgs.ListMembers(ctx, in.Org, in.Page()))
 	})
 	register(s, huma.Operation{
 		OperationID: "updateMember", Method: http.MethodPatch, Path: "/api/v1/orgs/{org}/members/{user}", Tags: tags,
@@ -60,14 +59,12 @@ func (s *Server) registerMembers() {
 	})
 	register(s, huma.Operation{
 		OperationID: "listInvitations", Method: http.MethodGet, Path: "/api/v1/orgs/{org}/invitations", Tags: tags,
-		Summary:     "The organisation's invitations",
-		Description: "Needs owner. Tokens are stored hashed, so they are never shown again.",
-	}, errsRead, func(ctx context.Context, in *OrgPath) (*out[*slate.Page[*slate.Invitation]], error) {
-		invs, err := s.Orgs.ListInvitations(ctx, in.Org)
-		if err != nil {
-			return nil, err
-		}
-		return list(invs), nil
+		Summary: "The organisation's pending invitations, oldest first", Description: "Needs owner. Tokens are stored hashed, so they are never shown again.",
+	}, errsRead, func(ctx context.Context, in *struct {
+		OrgPath
+		PageQuery
+	}) (*out[*slate.Page[*slate.Invitation]], error) {
+		return replyOr(s.Orgs.ListInvitations(ctx, in.Org, in.Page()))
 	})
 	register(s, huma.Operation{
 		OperationID: "acceptInvitation", Method: http.MethodPost, Path: "/api/v1/invitations/{token}/accept", Tags: tags,

@@ -19,8 +19,7 @@ type OrgPath struct {
 type auditIn struct {
 	OrgPath
 	Project string `query:"project" maxLength:"100" doc:"Only entries of this project"`
-	Cursor  string `query:"cursor" maxLength:"200" doc:"next_cursor of the previous page"`
-	Limit   int    `query:"limit" minimum:"0" maximum:"500" doc:"Page size; 0 means the default"`
+	PageQuery
 }
 
 func (s *Server) registerOrgs() {
@@ -34,14 +33,10 @@ func (s *Server) registerOrgs() {
 	})
 	register(s, huma.Operation{
 		OperationID: "listOrgs", Method: http.MethodGet, Path: "/api/v1/orgs", Tags: tags,
-		Summary:     "The caller's organisations, with the caller's permissions in each",
+		Summary:     "The caller's organisations, oldest first, with the caller's permissions in each",
 		Description: "Only the organisations the caller is a member of.",
-	}, opts{}, func(ctx context.Context, _ *struct{}) (*out[*slate.Page[*slate.Org]], error) {
-		os, err := s.Orgs.ListOrgs(ctx)
-		if err != nil {
-			return nil, err
-		}
-		return list(os), nil
+	}, opts{}, func(ctx context.Context, in *PageQuery) (*out[*slate.Page[*slate.Org]], error) {
+		return replyOr(s.Orgs.ListOrgs(ctx, in.Page()))
 	})
 	register(s, huma.Operation{
 		OperationID: "getOrg", Method: http.MethodGet, Path: "/api/v1/orgs/{org}", Tags: tags,
@@ -55,7 +50,7 @@ func (s *Server) registerOrgs() {
 		Summary:     "The organisation's audit log, newest first",
 		Description: "Members with read. Owners see every entry; other members do not see entries of restricted projects they are not named on. Pages by cursor; project= narrows it to one project.",
 	}, errsRead, func(ctx context.Context, in *auditIn) (*out[*slate.Page[*slate.AuditEntry]], error) {
-		p, err := s.Orgs.Audit(ctx, in.Org, in.Project, slate.PageRequest{Cursor: in.Cursor, Limit: in.Limit})
+		p, err := s.Orgs.Audit(ctx, in.Org, in.Project, in.Page())
 		if err != nil {
 			return nil, err
 		}

@@ -28,14 +28,13 @@ func (s *Server) registerProjects() {
 	})
 	register(s, huma.Operation{
 		OperationID: "listProjects", Method: http.MethodGet, Path: "/api/v1/orgs/{org}/projects", Tags: tags,
-		Summary:     "The organisation's projects the caller may see",
+		Summary:     "The organisation's projects the caller may see, oldest first",
 		Description: "Members with read. Owners see every project; other members do not see restricted projects they are not named on.",
-	}, errsRead, func(ctx context.Context, in *OrgPath) (*out[*slate.Page[*slate.Project]], error) {
-		ps, err := s.Projects.ListProjects(ctx, in.Org)
-		if err != nil {
-			return nil, err
-		}
-		return list(ps), nil
+	}, errsRead, func(ctx context.Context, in *struct {
+		OrgPath
+		PageQuery
+	}) (*out[*slate.Page[*slate.Project]], error) {
+		return replyOr(s.Projects.ListProjects(ctx, in.Org, in.Page()))
 	})
 	register(s, huma.Operation{
 		OperationID: "getProject", Method: http.MethodGet, Path: "/api/v1/projects/{project}", Tags: tags,

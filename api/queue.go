@@ -25,8 +25,7 @@ type jobsIn struct {
 	State   string `query:"state" maxLength:"40" doc:"Only jobs in this state"`
 	Project string `query:"project" maxLength:"100" doc:"Only jobs of this project"`
 	Batch   string `query:"batch" maxLength:"100" doc:"Only jobs of this batch"`
-	Cursor  string `query:"cursor" maxLength:"200" doc:"next_cursor of the previous page"`
-	Limit   int    `query:"limit" minimum:"0" maximum:"500" doc:"Page size; 0 means the default"`
+	PageQuery
 }
 
 // PriorityPatch changes a job's priority.
@@ -61,7 +60,7 @@ func (s *Server) registerQueue() {
 		Description: "Every member sees every job, except those of restricted projects they are not named on.",
 	}, errsRead, func(ctx context.Context, in *jobsIn) (*out[*slate.Page[*slate.Job]], error) {
 		return replyOr(s.Queue.Jobs(ctx, in.Org, slate.JobFilter{State: slate.JobState(in.State), ProjectID: in.Project,
-			BatchID: in.Batch, PageRequest: slate.PageRequest{Cursor: in.Cursor, Limit: in.Limit}}))
+			BatchID: in.Batch, PageRequest: in.Page()}))
 	})
 	register(s, huma.Operation{
 		OperationID: "getJob", Method: http.MethodGet, Path: "/api/v1/jobs/{job}", Tags: tags, Summary: "A job",

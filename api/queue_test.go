@@ -114,7 +114,7 @@ func (h *harness) queueState(who *person, orgID string) (slate.Credits, []*slate
 	var c slate.Credits
 	h.must(call{method: "GET", path: path("/api/v1/orgs/%s/credits", orgID), token: who.Token}, 200, &c)
 	var jobs slate.Page[*slate.Job]
-	h.must(call{method: "GET", path: path("/api/v1/orgs/%s/jobs?limit=500", orgID), token: who.Token}, 200, &jobs)
+	h.must(call{method: "GET", path: path("/api/v1/orgs/%s/jobs?limit=200", orgID), token: who.Token}, 200, &jobs)
 	return c, jobs.Items
 }
 

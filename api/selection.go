@@ -18,8 +18,9 @@ func (s *Server) registerSelections() {
 	tags := []string{"tree"}
 	register(s, huma.Operation{
 		OperationID: "resolveSelection", Method: http.MethodPost, Path: "/api/v1/projects/{project}/selection", Tags: tags,
-		Summary:     "The shots a selection picks, in tree order, once each",
-		Description: "Members with read. Changes nothing: it shows what a bulk action, an estimate or a submission of the same selection would pick.",
+		Summary: "The shots a selection picks, in tree order, once each",
+		Description: "Members with read. Changes nothing: it shows what a bulk action, an estimate or a submission of the same selection would pick. " +
+			"One page (next_cursor is always empty): the answer is bounded by one project's tree, which GET /projects/{project}/tree answers whole.",
 	}, errsRead, func(ctx context.Context, in *struct {
 		ProjectPath
 		Body SelectionRequest

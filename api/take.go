@@ -27,12 +27,11 @@ func (s *Server) registerTakes() {
 		OperationID: "listTakes", Method: http.MethodGet, Path: "/api/v1/shots/{shot}/takes", Tags: tags,
 		Summary:     "A shot's takes, newest first",
 		Description: "Members with read who may see the shot's project.",
-	}, errsRead, func(ctx context.Context, in *ShotPath) (*out[*slate.Page[*slate.Take]], error) {
-		takes, err := s.Takes.Takes(ctx, in.Shot)
-		if err != nil {
-			return nil, err
-		}
-		return list(takes), nil
+	}, errsRead, func(ctx context.Context, in *struct {
+		ShotPath
+		PageQuery
+	}) (*out[*slate.Page[*slate.Take]], error) {
+		return replyOr(s.Takes.Takes(ctx, in.Shot, in.Page()))
 	})
 	register(s, huma.Operation{
 		OperationID: "selectTake", Method: http.MethodPost, Path: "/api/v1/takes/{take}/select", Tags: tags,

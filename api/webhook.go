@@ -17,8 +17,7 @@ type WebhookPath struct {
 
 type deliveriesIn struct {
 	WebhookPath
-	Cursor string `query:"cursor" maxLength:"200" doc:"next_cursor of the previous page"`
-	Limit  int    `query:"limit" minimum:"0" maximum:"500" doc:"Page size; 0 means the default"`
+	PageQuery
 }
 
 func (s *Server) registerWebhooks() {
@@ -40,12 +39,11 @@ func (s *Server) registerWebhooks() {
 	register(s, huma.Operation{
 		OperationID: "listWebhooks", Method: http.MethodGet, Path: "/api/v1/orgs/{org}/webhooks", Tags: tags,
 		Summary: "The organisation's webhooks, without their secrets", Description: "Needs billing.",
-	}, errsRead, func(ctx context.Context, in *OrgPath) (*out[*slate.Page[*slate.Webhook]], error) {
-		ws, err := s.Webhooks.Webhooks(ctx, in.Org)
-		if err != nil {
-			return nil, err
-		}
-		return list(ws), nil
+	}, errsRead, func(ctx context.Context, in *struct {
+		OrgPath
+		PageQuery
+	}) (*out[*slate.Page[*slate.Webhook]], error) {
+		return replyOr(s.Webhooks.Webhooks(ctx, in.Org, in.Page()))
 	})
 	register(s, huma.Operation{
 		OperationID: "deleteWebhook", Method: http.MethodDelete, Path: "/api/v1/orgs/{org}/webhooks/{webhook}", Tags: tags,
@@ -59,7 +57,6 @@ func (s *Server) registerWebhooks() {
 		Description: "Needs billing. Each shows its status (pending, delivered, failed), attempts, the receiver's " +
 			"last status code and error, and when a pending one is tried next.",
 	}, errsRead, func(ctx context.Context, in *deliveriesIn) (*out[*slate.Page[*slate.WebhookDelivery]], error) {
-		return replyOr(s.Webhooks.WebhookDeliveries(ctx, in.Org, in.Webhook,
-			slate.PageRequest{Cursor: in.Cursor, Limit: in.Limit}))
+		return replyOr(s.Webhooks.WebhookDeliveries(ctx, in.Org, in.Webhook, in.Page()))
 	})
 }

@@ -35,6 +35,10 @@ type Client struct {
 	HTTP *http.Client
 	// UserAgent identifies the caller in the server's logs.
 	UserAgent string
+	// PageSize is how many items each request asks for when a method
+	// reads a whole list (ListProjects, ListMembers …) page by page; 0
+	// leaves it to the server.
+	PageSize int
 }
 
 // New returns a client of the server at baseURL acting with token.
@@ -44,6 +48,7 @@ func New(baseURL, token string) *Client {
 		Token:     token,
 		HTTP:      &http.Client{Timeout: 60 * time.Second},
 		UserAgent: "slate-client",
+		PageSize:  slate.MaxPageLimit,
 	}
 }
 
@@ -198,16 +203,17 @@ type list[T any] struct {
 	NextCursor string `json:"next_cursor"`
 }
 
-// all follows a list's cursors to the end, so callers of small lists
-// (orgs, members, projects) never see paging.
+// all follows a list's cursors to the end, PageSize items at a time, so
+// callers of lists people keep (orgs, members, projects) see them whole.
 func all[T any](ctx context.Context, c *Client, path string) ([]T, error) {
-	var out []T
+	out := []T{}
 	cursor := ""
 	for {
-		p := path
-		if cursor != "" {
-			p = withQuery(path, url.Values{"cursor": {cursor}})
+		q := url.Values{"cursor": {cursor}}
+		if c.PageSize > 0 {
+			q.Set("limit", strconv.Itoa(c.PageSize))
 		}
+		p := withQuery(path, q)
 		var page list[T]
 		if err := c.do(ctx, http.MethodGet, p, nil, &page); err != nil {
 			return nil, err

@@ -10,11 +10,7 @@ import (
 
 // Takes lists a shot's takes, newest first.
 func (c *Client) Takes(ctx context.Context, shotID string) ([]*slate.Take, error) {
-	takes, err := all[*slate.Take](ctx, c, pathf("/api/v1/shots/%s/takes", shotID))
-	if takes == nil && err == nil {
-		takes = []*slate.Take{}
-	}
-	return takes, err
+	return all[*slate.Take](ctx, c, pathf("/api/v1/shots/%s/takes", shotID))
 }
 
 // SelectTake makes a take its shot's selected take and answers the shot.

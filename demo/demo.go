@@ -54,7 +54,9 @@ func Seed(ctx context.Context, s Services) (*Result, error) {
 	if res.Org, err = demoOrg(ctx, s.Orgs); err != nil {
 		return nil, err
 	}
-	projects, err := s.Projects.ListProjects(ctx, res.Org.ID)
+	projects, err := slate.Collect(func(p slate.PageRequest) (*slate.Page[*slate.Project], error) {
+		return s.Projects.ListProjects(ctx, res.Org.ID, p)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("demo: list projects: %w", err)
 	}
@@ -98,7 +100,9 @@ func demoUser(ctx context.Context, users slate.UserService) (*slate.User, error)
 }
 
 func demoOrg(ctx context.Context, orgs slate.OrgService) (*slate.Org, error) {
-	list, err := orgs.ListOrgs(ctx)
+	list, err := slate.Collect(func(p slate.PageRequest) (*slate.Page[*slate.Org], error) {
+		return orgs.ListOrgs(ctx, p)
+	})
 	if err != nil {
 		return nil, fmt.Errorf("demo: list orgs: %w", err)
 	}

@@ -29,13 +29,13 @@ func TestSeedIsIdempotent(t *testing.T) {
 			t.Errorf("second seed made a new demo: %+v then %+v", first, second)
 		}
 		uctx := storetest.Ctx(first.User)
-		orgs, err := env.DB.ListOrgs(uctx)
-		if err != nil || len(orgs) != 1 {
-			t.Fatalf("orgs after two seeds = %d (%v), want 1", len(orgs), err)
+		orgs, err := env.DB.ListOrgs(uctx, slate.PageRequest{})
+		if err != nil || len(orgs.Items) != 1 {
+			t.Fatalf("orgs after two seeds = %v (%v), want 1", orgs, err)
 		}
-		projects, err := env.DB.ListProjects(uctx, first.Org.ID)
-		if err != nil || len(projects) != 1 {
-			t.Fatalf("projects after two seeds = %d (%v), want 1", len(projects), err)
+		projects, err := env.DB.ListProjects(uctx, first.Org.ID, slate.PageRequest{})
+		if err != nil || len(projects.Items) != 1 {
+			t.Fatalf("projects after two seeds = %v (%v), want 1", projects, err)
 		}
 		checkTree(t, env, uctx, first.Project.ID)
 	})

@@ -95,31 +95,53 @@ const projectColumns = `id, org_id, title, format, aspect_ratio, frame_rate, def
 
 // loadProject reads one project with its named members.
 func (tx *Tx) loadProject(ctx context.Context, projectID string) (*slate.Project, error) {
-	p := &slate.Project{Members: []string{}}
-	var created, updated int64
-	err := tx.QueryRowContext(ctx, `SELECT `+projectColumns+` FROM projects WHERE id = $1`, projectID).Scan(
-		&p.ID, &p.OrgID, &p.Title, &p.Format, &p.AspectRatio, &p.FrameRate,
-		&p.DefaultEngine, &p.DefaultTier, &p.Restricted, &created, &updated)
+	p, err := scanProject(tx.QueryRowContext(ctx, `SELECT `+projectColumns+` FROM projects WHERE id = $1`, projectID))
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, slate.NotFound("project", projectID)
 	}
 	if err != nil {
 		return nil, err
 	}
-	p.CreatedAt, p.UpdatedAt = fromMS(created), fromMS(updated)
-	rows, err := tx.QueryContext(ctx, `SELECT user_id FROM project_members WHERE project_id = $1 ORDER BY user_id`, projectID)
-	if err != nil {
+	return p, tx.loadProjectMembers(ctx, []*slate.Project{p})
+}
+
+func scanProject(r scanner) (*slate.Project, error) {
+	p := &slate.Project{Members: []string{}}
+	var created, updated int64
+	if err := r.Scan(&p.ID, &p.OrgID, &p.Title, &p.Format, &p.AspectRatio, &p.FrameRate,
+		&p.DefaultEngine, &p.DefaultTier, &p.Restricted, &created, &updated); err != nil {
 		return nil, err
+	}
+	p.CreatedAt, p.UpdatedAt = fromMS(created), fromMS(updated)
+	return p, nil
+}
+
+// loadProjectMembers fills the named members of a page of projects, in one
+// query rather than one per project.
+func (tx *Tx) loadProjectMembers(ctx context.Context, ps []*slate.Project) error {
+	if len(ps) == 0 {
+		return nil
+	}
+	byID := make(map[string]*slate.Project, len(ps))
+	ids := make([]any, len(ps))
+	for i, p := range ps {
+		byID[p.ID], ids[i] = p, p.ID
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT project_id, user_id FROM project_members
+		WHERE project_id IN (`+placeholders(1, len(ids))+`) ORDER BY user_id`, ids...)
+	if err != nil {
+		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
+		var pid, uid string
+		if err := rows.Scan(&pid, &uid); err != nil {
+			return err
 		}
-		p.Members = append(p.Members, id)
+		p := byID[pid]
+		p.Members = append(p.Members, uid)
 	}
-	return p, rows.Err()
+	return rows.Err()
 }
 
 // audit appends one entry to the org's audit log in the same transaction as

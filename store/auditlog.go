@@ -2,53 +2,10 @@ package store
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
-	"strings"
-
-	"github.com/oklog/ulid/v2"
 
 	"slate"
 )
-
-// Page sizes of cursor-paged lists.
-const (
-	defaultPageLimit = 50
-	maxPageLimit     = 200
-)
-
-// pageLimit resolves a requested page size: 0 means the default and anything
-// above the maximum is cut to it.
-func pageLimit(n int) (int, error) {
-	switch {
-	case n < 0:
-		return 0, slate.Invalidf("limit", "limit must not be negative")
-	case n == 0:
-		return defaultPageLimit, nil
-	case n > maxPageLimit:
-		return maxPageLimit, nil
-	}
-	return n, nil
-}
-
-// Cursors of lists ordered by ULID id are the last id of the page before,
-// opaque to clients so the encoding can change without breaking them.
-func encodeIDCursor(id string) string { return base64.RawURLEncoding.EncodeToString([]byte(id)) }
-
-// decodeIDCursor reads a cursor of ids with the given prefix ("aud").
-func decodeIDCursor(c, prefix string) (string, error) {
-	if c == "" {
-		return "", nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	id, ok := strings.CutPrefix(string(b), prefix+"_")
-	if err == nil && ok {
-		if _, err := ulid.ParseStrict(id); err == nil {
-			return string(b), nil
-		}
-	}
-	return "", slate.Invalidf("cursor", "cursor %q is not one this list gave out", c)
-}
 
 // Audit lists an org's audit log newest first. Audit ids are ULIDs, so id
 // order is time order and the cursor is simply the last id seen. Members
@@ -63,7 +20,7 @@ func (s *DB) Audit(ctx context.Context, orgID, projectID string, page slate.Page
 	if err != nil {
 		return nil, err
 	}
-	out := &slate.Page[*slate.AuditEntry]{Items: []*slate.AuditEntry{}}
+	var items []*slate.AuditEntry
 	err = s.withReadTx(ctx, func(tx *Tx) error {
 		u, perms, err := tx.requireOrg(ctx, orgID, slate.PermRead)
 		if err != nil {
@@ -109,16 +66,12 @@ func (s *DB) Audit(ctx context.Context, orgID, projectID string, page slate.Page
 			if kind != "" {
 				e.Element = &slate.ElementRef{Kind: slate.ElementKind(kind), ID: elID, Name: elName}
 			}
-			out.Items = append(out.Items, e)
+			items = append(items, e)
 		}
 		return rows.Err()
 	})
 	if err != nil {
 		return nil, err
 	}
-	if len(out.Items) > limit {
-		out.Items = out.Items[:limit]
-		out.NextCursor = encodeIDCursor(out.Items[limit-1].ID)
-	}
-	return out, nil
+	return pageOf(items, limit, func(e *slate.AuditEntry) string { return encodeIDCursor(e.ID) }), nil
 }

@@ -3,10 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/base64"
 	"fmt"
 	"slices"
-	"strconv"
 	"time"
 
 	"slate"
@@ -55,24 +53,6 @@ func scanTransaction(r scanner) (*slate.Transaction, error) {
 	return t, nil
 }
 
-// Transaction cursors are the seq of the last entry of the page before.
-func encodeSeqCursor(seq int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte("seq:" + strconv.FormatInt(seq, 10)))
-}
-
-func decodeSeqCursor(c string) (int64, error) {
-	if c == "" {
-		return 0, nil
-	}
-	b, err := base64.RawURLEncoding.DecodeString(c)
-	if err == nil && len(b) > 4 && string(b[:4]) == "seq:" {
-		if n, err := strconv.ParseInt(string(b[4:]), 10, 64); err == nil && n > 0 {
-			return n, nil
-		}
-	}
-	return 0, slate.Invalidf("cursor", "cursor %q is not one this list gave out", c)
-}
-
 // Transactions lists an organisation's ledger, newest first. Every member
 // sees every entry of the pooled balance; what an entry was for is blanked
 // where it names a restricted project the member is not on.
@@ -91,7 +71,7 @@ func (s *DB) Transactions(ctx context.Context, orgID string, f slate.Transaction
 	if f.From != nil && f.To != nil && f.To.Before(*f.From) {
 		return nil, slate.Invalidf("to", "the date range ends before it starts")
 	}
-	out := &slate.Page[*slate.Transaction]{Items: []*slate.Transaction{}}
+	var items []*slate.Transaction
 	err = s.withReadTx(ctx, func(tx *Tx) error {
 		u, perms, err := tx.requireOrg(ctx, orgID, slate.PermRead)
 		if err != nil {
@@ -130,9 +110,8 @@ func (s *DB) Transactions(ctx context.Context, orgID string, f slate.Transaction
 		if err != nil {
 			return err
 		}
-		items, err := queryAll(ctx, tx, q, scanTransaction, args...)
-		out.Items = append(out.Items, items...)
-		for _, t := range out.Items {
+		items, err = queryAll(ctx, tx, q, scanTransaction, args...)
+		for _, t := range items {
 			if hidden[t.ProjectID] {
 				t.Purpose = slate.Purpose{Engine: t.Engine, Tier: t.Tier, DurationMS: t.DurationMS}
 			}
@@ -142,11 +121,7 @@ func (s *DB) Transactions(ctx context.Context, orgID string, f slate.Transaction
 	if err != nil {
 		return nil, err
 	}
-	if len(out.Items) > limit {
-		out.Items = out.Items[:limit]
-		out.NextCursor = encodeSeqCursor(out.Items[limit-1].Seq)
-	}
-	return out, nil
+	return pageOf(items, limit, func(t *slate.Transaction) string { return encodeSeqCursor(t.Seq) }), nil
 }
 
 // hiddenProjects are the restricted projects of org that userID is not named

@@ -56,6 +56,8 @@ type sqliteDialect struct{}
 
 func (sqliteDialect) name() string { return "sqlite" }
 
+var sqlitePathEscaper = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
+
 func (sqliteDialect) open(dsn string) (*sql.DB, *sql.DB, error) {
 	path := strings.TrimPrefix(dsn, "sqlite:")
 	if path == "" {
@@ -64,6 +66,9 @@ func (sqliteDialect) open(dsn string) (*sql.DB, *sql.DB, error) {
 	// WAL lets readers run beside the one writer; foreign keys are off by
 	// default in SQLite; IMMEDIATE takes the write lock at BEGIN, so a
 	// transaction never fails halfway when it upgrades from read to write.
+	// The path goes into a file: URI, where '?' starts the parameters and
+	// '#' a fragment: unescaped, "/tmp/a#1/slate.db" would open "/tmp/a".
+	path = sqlitePathEscaper.Replace(path)
 	params := "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)"
 	w, err := sql.Open("sqlite", "file:"+path+"?"+params+"&_txlock=immediate")
 	if err != nil {

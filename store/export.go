@@ -281,7 +281,7 @@ func (s *DB) Exports(ctx context.Context, projectID string, page slate.PageReque
 	if err != nil {
 		return nil, err
 	}
-	out := &slate.Page[*slate.Export]{Items: []*slate.Export{}}
+	var items []*slate.Export
 	err = s.withReadTx(ctx, func(tx *Tx) error {
 		if _, _, err := tx.requireProject(ctx, projectID, slate.PermRead); err != nil {
 			return err
@@ -292,18 +292,13 @@ func (s *DB) Exports(ctx context.Context, projectID string, page slate.PageReque
 			q += ` AND e.id < $2`
 			args = append(args, after)
 		}
-		items, err := queryAll(ctx, tx, q+fmt.Sprintf(` ORDER BY e.id DESC LIMIT %d`, limit+1), scanExport, args...)
-		if err != nil {
-			return err
-		}
-		if len(items) > limit {
-			items = items[:limit]
-			out.NextCursor = encodeIDCursor(items[limit-1].ID)
-		}
-		out.Items = items
-		return nil
+		items, err = queryAll(ctx, tx, q+fmt.Sprintf(` ORDER BY e.id DESC LIMIT %d`, limit+1), scanExport, args...)
+		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return pageOf(items, limit, func(e *slate.Export) string { return encodeIDCursor(e.ID) }), nil
 }
 
 // exportSpec is what a worker needs to make an export's file.

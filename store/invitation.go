@@ -86,33 +86,37 @@ func (s *DB) Invite(ctx context.Context, orgID string, in slate.InvitationInput)
 	return inv, nil
 }
 
-// ListInvitations lists an org's pending invitations, oldest first. Tokens
+// ListInvitations pages an org's pending invitations, oldest first. Tokens
 // are never shown again.
-func (s *DB) ListInvitations(ctx context.Context, orgID string) ([]*slate.Invitation, error) {
-	out := []*slate.Invitation{}
-	err := s.withReadTx(ctx, func(tx *Tx) error {
+func (s *DB) ListInvitations(ctx context.Context, orgID string, page slate.PageRequest) (*slate.Page[*slate.Invitation], error) {
+	limit, err := pageLimit(page.Limit)
+	if err != nil {
+		return nil, err
+	}
+	after, err := decodeTimeCursor(page.Cursor, "inv")
+	if err != nil {
+		return nil, err
+	}
+	var items []*slate.Invitation
+	err = s.withReadTx(ctx, func(tx *Tx) error {
 		if _, _, err := tx.requireOrg(ctx, orgID, slate.PermOwner); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, `SELECT `+invitationColumns+` FROM invitations
-			WHERE org_id = $1 AND accepted_at IS NULL AND expires_at > $2 ORDER BY created_at, id`, orgID, ms(tx.now))
-		if err != nil {
-			return err
+		q := `SELECT ` + invitationColumns + ` FROM invitations
+			WHERE org_id = $1 AND accepted_at IS NULL AND expires_at > $2`
+		args := []any{orgID, ms(tx.now), limit + 1}
+		if after.id != "" {
+			q += ` AND (created_at, id) > ($4, $5)`
+			args = append(args, after.at, after.id)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			inv, err := scanInvitation(rows.Scan)
-			if err != nil {
-				return err
-			}
-			out = append(out, inv)
-		}
-		return rows.Err()
+		items, err = queryAll(ctx, tx, q+` ORDER BY created_at, id LIMIT $3`,
+			func(r scanner) (*slate.Invitation, error) { return scanInvitation(r.Scan) }, args...)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return pageOf(items, limit, func(inv *slate.Invitation) string { return encodeTimeCursor(inv.CreatedAt, inv.ID) }), nil
 }
 
 // AcceptInvitation makes the acting user a member with the invited

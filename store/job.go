@@ -136,7 +136,7 @@ func (s *DB) Jobs(ctx context.Context, orgID string, f slate.JobFilter) (*slate.
 	if err != nil {
 		return nil, err
 	}
-	out := &slate.Page[*slate.Job]{Items: []*slate.Job{}}
+	var items []*slate.Job
 	err = s.withReadTx(ctx, func(tx *Tx) error {
 		u, perms, err := tx.requireOrg(ctx, orgID, slate.PermRead)
 		if err != nil {
@@ -174,18 +174,14 @@ func (s *DB) Jobs(ctx context.Context, orgID string, f slate.JobFilter) (*slate.
 			return err
 		}
 		for _, j := range rows {
-			out.Items = append(out.Items, &j.Job)
-		}
-		if len(out.Items) > limit {
-			out.Items = out.Items[:limit]
-			out.NextCursor = encodeIDCursor(out.Items[limit-1].ID)
+			items = append(items, &j.Job)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return pageOf(items, limit, func(j *slate.Job) string { return encodeIDCursor(j.ID) }), nil
 }
 
 func validJobState(s slate.JobState) bool {

@@ -63,31 +63,35 @@ func countOwners(members map[string]slate.Permissions) int {
 	return n
 }
 
-// ListMembers lists an org's members, oldest first.
-func (s *DB) ListMembers(ctx context.Context, orgID string) ([]*slate.Member, error) {
-	out := []*slate.Member{}
-	err := s.withReadTx(ctx, func(tx *Tx) error {
+// ListMembers pages an org's members, oldest membership first.
+func (s *DB) ListMembers(ctx context.Context, orgID string, page slate.PageRequest) (*slate.Page[*slate.Member], error) {
+	limit, err := pageLimit(page.Limit)
+	if err != nil {
+		return nil, err
+	}
+	after, err := decodeTimeCursor(page.Cursor, "usr")
+	if err != nil {
+		return nil, err
+	}
+	var items []*slate.Member
+	err = s.withReadTx(ctx, func(tx *Tx) error {
 		if _, _, err := tx.requireOrg(ctx, orgID, slate.PermRead); err != nil {
 			return err
 		}
-		rows, err := tx.QueryContext(ctx, memberSelect+` WHERE m.org_id = $1 ORDER BY m.created_at, m.user_id`, orgID)
-		if err != nil {
-			return err
+		q := memberSelect + ` WHERE m.org_id = $1`
+		args := []any{orgID, limit + 1}
+		if after.id != "" {
+			q += ` AND (m.created_at, m.user_id) > ($3, $4)`
+			args = append(args, after.at, after.id)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			m, err := scanMember(rows.Scan)
-			if err != nil {
-				return err
-			}
-			out = append(out, m)
-		}
-		return rows.Err()
+		items, err = queryAll(ctx, tx, q+` ORDER BY m.created_at, m.user_id LIMIT $2`,
+			func(r scanner) (*slate.Member, error) { return scanMember(r.Scan) }, args...)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return pageOf(items, limit, func(m *slate.Member) string { return encodeTimeCursor(m.CreatedAt, m.UserID) }), nil
 }
 
 // SetMemberPermissions replaces a member's permissions. Only owners may, and

@@ -43,37 +43,47 @@ func (s *DB) CreateOrg(ctx context.Context, in slate.OrgInput) (*slate.Org, erro
 	return o, nil
 }
 
-// ListOrgs lists the acting user's organisations, oldest first, each with the
-// user's own permissions in it.
-func (s *DB) ListOrgs(ctx context.Context) ([]*slate.Org, error) {
+// ListOrgs pages the acting user's organisations, oldest first, each with
+// the user's own permissions in it.
+func (s *DB) ListOrgs(ctx context.Context, page slate.PageRequest) (*slate.Page[*slate.Org], error) {
 	u, err := actor(ctx)
 	if err != nil {
 		return nil, err
 	}
-	orgs := []*slate.Org{}
+	limit, err := pageLimit(page.Limit)
+	if err != nil {
+		return nil, err
+	}
+	after, err := decodeTimeCursor(page.Cursor, "org")
+	if err != nil {
+		return nil, err
+	}
+	var items []*slate.Org
 	err = s.withReadTx(ctx, func(tx *Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT o.id, o.name, o.plan, o.created_at, m.permissions
-			FROM orgs o JOIN members m ON m.org_id = o.id
-			WHERE m.user_id = $1 ORDER BY o.created_at, o.id`, u.ID)
-		if err != nil {
-			return err
+		q := `SELECT o.id, o.name, o.plan, o.created_at, m.permissions
+			FROM orgs o JOIN members m ON m.org_id = o.id WHERE m.user_id = $1`
+		args := []any{u.ID, limit + 1}
+		if after.id != "" {
+			q += ` AND (o.created_at, o.id) > ($3, $4)`
+			args = append(args, after.at, after.id)
 		}
-		defer rows.Close()
-		for rows.Next() {
-			o := &slate.Org{}
-			var created, perms int64
-			if err := rows.Scan(&o.ID, &o.Name, &o.Plan, &created, &perms); err != nil {
-				return err
-			}
-			o.CreatedAt, o.Permissions = fromMS(created), slate.Permissions(perms).List()
-			orgs = append(orgs, o)
-		}
-		return rows.Err()
+		items, err = queryAll(ctx, tx, q+` ORDER BY o.created_at, o.id LIMIT $2`, scanOrg, args...)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	return orgs, nil
+	return pageOf(items, limit, func(o *slate.Org) string { return encodeTimeCursor(o.CreatedAt, o.ID) }), nil
+}
+
+func scanOrg(r scanner) (*slate.Org, error) {
+	o := &slate.Org{}
+	var created, perms int64
+	if err := r.Scan(&o.ID, &o.Name, &o.Plan, &created, &perms); err != nil {
+		return nil, err
+	}
+	o.CreatedAt, o.Permissions = fromMS(created), slate.Permissions(perms).List()
+	return o, nil
 }
 
 // GetOrg reads one organisation the acting user belongs to, with their

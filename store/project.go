@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strconv"
 	"strings"
 
 	"slate"
@@ -30,66 +31,43 @@ func (s *DB) CreateProject(ctx context.Context, orgID string, in slate.ProjectIn
 	return p, nil
 }
 
-// ListProjects lists the org's projects the acting user may see, oldest
+// ListProjects pages the org's projects the acting user may see, oldest
 // first: restricted projects only show to owners and the members named on
 // them.
-func (s *DB) ListProjects(ctx context.Context, orgID string) ([]*slate.Project, error) {
-	out := []*slate.Project{}
-	err := s.withReadTx(ctx, func(tx *Tx) error {
+func (s *DB) ListProjects(ctx context.Context, orgID string, page slate.PageRequest) (*slate.Page[*slate.Project], error) {
+	limit, err := pageLimit(page.Limit)
+	if err != nil {
+		return nil, err
+	}
+	after, err := decodeTimeCursor(page.Cursor, "prj")
+	if err != nil {
+		return nil, err
+	}
+	var items []*slate.Project
+	err = s.withReadTx(ctx, func(tx *Tx) error {
 		u, perms, err := tx.requireOrg(ctx, orgID, slate.PermRead)
 		if err != nil {
 			return err
 		}
 		q := `SELECT ` + projectColumns + ` FROM projects WHERE org_id = $1`
 		args := []any{orgID}
+		arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
 		if !perms.Has(slate.PermOwner) {
 			q += ` AND (NOT restricted OR EXISTS (SELECT 1 FROM project_members pm
-				WHERE pm.project_id = projects.id AND pm.user_id = $2))`
-			args = append(args, u.ID)
+				WHERE pm.project_id = projects.id AND pm.user_id = ` + arg(u.ID) + `))`
 		}
-		rows, err := tx.QueryContext(ctx, q+` ORDER BY created_at, id`, args...)
-		if err != nil {
+		if after.id != "" {
+			q += ` AND (created_at, id) > (` + arg(after.at) + `, ` + arg(after.id) + `)`
+		}
+		if items, err = queryAll(ctx, tx, q+` ORDER BY created_at, id LIMIT `+arg(limit+1), scanProject, args...); err != nil {
 			return err
 		}
-		defer rows.Close()
-		byID := map[string]*slate.Project{}
-		for rows.Next() {
-			p := &slate.Project{Members: []string{}}
-			var created, updated int64
-			if err := rows.Scan(&p.ID, &p.OrgID, &p.Title, &p.Format, &p.AspectRatio, &p.FrameRate,
-				&p.DefaultEngine, &p.DefaultTier, &p.Restricted, &created, &updated); err != nil {
-				return err
-			}
-			p.CreatedAt, p.UpdatedAt = fromMS(created), fromMS(updated)
-			out = append(out, p)
-			byID[p.ID] = p
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		rows.Close()
-		// One query for every project's members rather than one per project.
-		mrows, err := tx.QueryContext(ctx, `SELECT pm.project_id, pm.user_id FROM project_members pm
-			JOIN projects p ON p.id = pm.project_id WHERE p.org_id = $1 ORDER BY pm.user_id`, orgID)
-		if err != nil {
-			return err
-		}
-		defer mrows.Close()
-		for mrows.Next() {
-			var pid, uid string
-			if err := mrows.Scan(&pid, &uid); err != nil {
-				return err
-			}
-			if p := byID[pid]; p != nil {
-				p.Members = append(p.Members, uid)
-			}
-		}
-		return mrows.Err()
+		return tx.loadProjectMembers(ctx, items)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	return pageOf(items, limit, func(p *slate.Project) string { return encodeTimeCursor(p.CreatedAt, p.ID) }), nil
 }
 
 // GetProject reads one project the acting user may see.

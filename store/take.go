@@ -49,22 +49,34 @@ func (tx *Tx) insertTake(ctx context.Context, orgID string, t *slate.Take) (bool
 	return err == nil, err
 }
 
-// Takes lists a shot's takes, newest first.
-func (s *DB) Takes(ctx context.Context, shotID string) ([]*slate.Take, error) {
-	var out []*slate.Take
-	err := s.withReadTx(ctx, func(tx *Tx) error {
+// Takes pages a shot's takes, newest first.
+func (s *DB) Takes(ctx context.Context, shotID string, page slate.PageRequest) (*slate.Page[*slate.Take], error) {
+	limit, err := pageLimit(page.Limit)
+	if err != nil {
+		return nil, err
+	}
+	before, err := decodeTimeCursor(page.Cursor, "take")
+	if err != nil {
+		return nil, err
+	}
+	var items []*slate.Take
+	err = s.withReadTx(ctx, func(tx *Tx) error {
 		if _, err := tx.access(ctx, slate.ElementRef{Kind: slate.KindShot, ID: shotID}, slate.PermRead); err != nil {
 			return err
 		}
-		var err error
-		out, err = queryAll(ctx, tx, `SELECT `+takeColumns+` FROM takes t JOIN shots s ON s.id = t.shot_id
-			WHERE t.shot_id = $1 ORDER BY t.created_at DESC, t.id DESC`, scanTake, shotID)
+		q := `SELECT ` + takeColumns + ` FROM takes t JOIN shots s ON s.id = t.shot_id WHERE t.shot_id = $1`
+		args := []any{shotID, limit + 1}
+		if before.id != "" {
+			q += ` AND (t.created_at, t.id) < ($3, $4)`
+			args = append(args, before.at, before.id)
+		}
+		items, err = queryAll(ctx, tx, q+` ORDER BY t.created_at DESC, t.id DESC LIMIT $2`, scanTake, args...)
 		return err
 	})
-	if out == nil {
-		out = []*slate.Take{}
+	if err != nil {
+		return nil, err
 	}
-	return out, err
+	return pageOf(items, limit, func(t *slate.Take) string { return encodeTimeCursor(t.CreatedAt, t.ID) }), nil
 }
 
 // Take reads one take of a shot the acting user may see.

@@ -60,19 +60,36 @@ func (s *DB) CreateWebhook(ctx context.Context, orgID string, in slate.WebhookIn
 	return out, nil
 }
 
-// Webhooks lists an organisation's webhooks, oldest first, without their
-// secrets. It needs billing.
-func (s *DB) Webhooks(ctx context.Context, orgID string) ([]*slate.Webhook, error) {
-	out := []*slate.Webhook{}
-	err := s.withReadTx(ctx, func(tx *Tx) error {
+// Webhooks pages an organisation's webhooks, oldest first, without their
+// secrets. It needs billing. An organisation has at most maxWebhooks, but
+// the list pages like every other, so no client depends on that bound.
+func (s *DB) Webhooks(ctx context.Context, orgID string, page slate.PageRequest) (*slate.Page[*slate.Webhook], error) {
+	limit, err := pageLimit(page.Limit)
+	if err != nil {
+		return nil, err
+	}
+	after, err := decodeIDCursor(page.Cursor, "whk")
+	if err != nil {
+		return nil, err
+	}
+	var items []*slate.Webhook
+	err = s.withReadTx(ctx, func(tx *Tx) error {
 		if _, _, err := tx.requireOrg(ctx, orgID, slate.PermBilling); err != nil {
 			return err
 		}
-		ws, err := queryAll(ctx, tx, `SELECT `+webhookColumns+` FROM webhooks WHERE org_id = $1 ORDER BY id`, scanWebhook, orgID)
-		out = append(out, ws...)
+		q := `SELECT ` + webhookColumns + ` FROM webhooks WHERE org_id = $1`
+		args := []any{orgID, limit + 1}
+		if after != "" {
+			q += ` AND id > $3`
+			args = append(args, after)
+		}
+		items, err = queryAll(ctx, tx, q+` ORDER BY id LIMIT $2`, scanWebhook, args...)
 		return err
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	return pageOf(items, limit, func(w *slate.Webhook) string { return encodeIDCursor(w.ID) }), nil
 }
 
 // DeleteWebhook removes a webhook and its deliveries; one in flight is sent
@@ -107,7 +124,7 @@ func (s *DB) WebhookDeliveries(ctx context.Context, orgID, webhookID string, pag
 	if err != nil {
 		return nil, err
 	}
-	out := &slate.Page[*slate.WebhookDelivery]{Items: []*slate.WebhookDelivery{}}
+	var items []*slate.WebhookDelivery
 	err = s.withReadTx(ctx, func(tx *Tx) error {
 		if _, _, err := tx.requireOrg(ctx, orgID, slate.PermBilling); err != nil {
 			return err
@@ -121,18 +138,13 @@ func (s *DB) WebhookDeliveries(ctx context.Context, orgID, webhookID string, pag
 			q += ` AND d.id < $3`
 			args = append(args, before)
 		}
-		ds, err := queryAll(ctx, tx, q+` ORDER BY d.id DESC LIMIT $2`, scanDelivery, args...)
-		out.Items = append(out.Items, ds...)
+		items, err = queryAll(ctx, tx, q+` ORDER BY d.id DESC LIMIT $2`, scanDelivery, args...)
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	if len(out.Items) > limit {
-		out.Items = out.Items[:limit]
-		out.NextCursor = encodeIDCursor(out.Items[limit-1].ID)
-	}
-	return out, nil
+	return pageOf(items, limit, func(d *slate.WebhookDelivery) string { return encodeIDCursor(d.ID) }), nil
 }
 
 // webhook loads a webhook of org; one of another org is not found.

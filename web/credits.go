@@ -120,10 +120,10 @@ func (s *Server) creditsDrawer(ctx context.Context, r *http.Request) (string, an
 	if v.Forecast, err = s.Credits.Forecast(ctx, orgID); err != nil {
 		return "", nil, err
 	}
-	if v.Projects, err = s.Projects.ListProjects(ctx, orgID); err != nil {
+	if v.Projects, err = s.allProjects(ctx, orgID); err != nil {
 		return "", nil, err
 	}
-	if v.Members, err = s.Orgs.ListMembers(ctx, orgID); err != nil {
+	if v.Members, err = s.allMembers(ctx, orgID); err != nil {
 		return "", nil, err
 	}
 	f := slate.TransactionFilter{ProjectID: v.Filter.Project, MemberID: v.Filter.Member,

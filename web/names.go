@@ -14,11 +14,11 @@ type orgNames struct {
 }
 
 func (s *Server) namesOf(ctx context.Context, orgID string) (*orgNames, error) {
-	ps, err := s.Projects.ListProjects(ctx, orgID)
+	ps, err := s.allProjects(ctx, orgID)
 	if err != nil {
 		return nil, err
 	}
-	ms, err := s.Orgs.ListMembers(ctx, orgID)
+	ms, err := s.allMembers(ctx, orgID)
 	if err != nil {
 		return nil, err
 	}

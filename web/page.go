@@ -87,13 +87,18 @@ type Page struct {
 	Section string // which top-bar link is current
 	CSRF    string
 	User    *slate.User
-	Orgs    []*slate.Org
-	Org     *slate.Org
-	Can     Can
-	Credits *slate.Credits
-	// Projects fill the left navigation when no project is open.
-	Projects []*slate.Project
-	Data     any
+	// Orgs fill the switcher: the first page of the user's organisations
+	// and the current one; MoreOrgs when there are others.
+	Orgs     []*slate.Org
+	MoreOrgs bool
+	Org      *slate.Org
+	Can      Can
+	Credits  *slate.Credits
+	// Projects fill the left navigation when no project is open, one page
+	// of them at a time.
+	Projects      []*slate.Project
+	ProjectsPager Pager
+	Data          any
 
 	// Sign-in pages: the page to go to after, and the fields kept when
 	// a posted form comes back with an error (never the password).
@@ -105,20 +110,14 @@ type Page struct {
 // layout fills the layout for a page of organisation orgID: the switcher,
 // the member's permissions and the credits counter.
 func (s *Server) layout(ctx context.Context, orgID, title, section string) (*Page, error) {
-	orgs, err := s.Orgs.ListOrgs(ctx)
+	org, err := s.Orgs.GetOrg(ctx, orgID)
 	if err != nil {
 		return nil, err
 	}
-	p := &Page{Title: title, Section: section, Orgs: orgs}
-	for _, o := range orgs {
-		if o.ID == orgID {
-			p.Org = o
-		}
+	p := &Page{Title: title, Section: section, Org: org, Can: canOf(org.Permissions)}
+	if err := s.switcher(ctx, p); err != nil {
+		return nil, err
 	}
-	if p.Org == nil {
-		return nil, slate.Errorf(slate.ENOTFOUND, "organisation %s not found", orgID)
-	}
-	p.Can = canOf(p.Org.Permissions)
 	if p.Credits, err = s.Credits.Credits(ctx, orgID); err != nil {
 		return nil, err
 	}

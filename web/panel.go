@@ -137,7 +137,10 @@ func (s *Server) shotPanel(ctx context.Context, t *slate.Tree, id string, can Ca
 		return "", nil, slate.Errorf(slate.ENOTFOUND, "shot %s not found in this project", id)
 	}
 	var err error
-	if v.Takes, err = s.Takes.Takes(ctx, id); err != nil {
+	// Every take, so the selected one shows however old it is.
+	if v.Takes, err = slate.Collect(func(p slate.PageRequest) (*slate.Page[*slate.Take], error) {
+		return s.Takes.Takes(ctx, id, p)
+	}); err != nil {
 		return "", nil, err
 	}
 	v.Cost, err = s.catalog().PriceBook.ShotCost(v.Shot.EffectiveEngine, v.Shot.EffectiveTier, v.Shot.DurationMS)

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"slices"
 
 	"slate"
@@ -46,9 +47,12 @@ func (s *Server) orgHome(ctx context.Context, r *http.Request) (string, *Page, e
 	if err != nil {
 		return "", nil, err
 	}
-	if p.Projects, err = s.Projects.ListProjects(ctx, orgID); err != nil {
+	cursor := r.URL.Query().Get("cursor")
+	page, err := s.Projects.ListProjects(ctx, orgID, slate.PageRequest{Cursor: cursor})
+	if err != nil {
 		return "", nil, err
 	}
+	p.Projects, p.ProjectsPager = page.Items, pagerOf("projects", "/orgs/"+url.PathEscape(orgID), cursor, page.NextCursor)
 	p.Title = p.Org.Name
 	p.Data = projectChoices{Formats: slate.Formats, AspectRatios: slate.AspectRatios, FrameRates: slate.FrameRates}
 	return "org", p, nil
@@ -56,11 +60,8 @@ func (s *Server) orgHome(ctx context.Context, r *http.Request) (string, *Page, e
 
 // newOrg is the page of a user without an organisation.
 func (s *Server) newOrg(ctx context.Context, _ *http.Request) (string, *Page, error) {
-	orgs, err := s.Orgs.ListOrgs(ctx)
-	if err != nil {
-		return "", nil, err
-	}
-	return "org-new", &Page{Title: "New organisation", Orgs: orgs, Data: s.catalog().Plans}, nil
+	p := &Page{Title: "New organisation", Data: s.catalog().Plans}
+	return "org-new", p, s.switcher(ctx, p)
 }
 
 // projectPage renders the whole project page, the panel chosen by the
@@ -105,16 +106,11 @@ func (s *Server) treeFragment(ctx context.Context, r *http.Request) (string, any
 
 // can returns the signed-in member's permissions in an organisation.
 func (s *Server) can(ctx context.Context, orgID string) (Can, error) {
-	orgs, err := s.Orgs.ListOrgs(ctx)
+	o, err := s.Orgs.GetOrg(ctx, orgID)
 	if err != nil {
 		return Can{}, err
 	}
-	for _, o := range orgs {
-		if o.ID == orgID {
-			return canOf(o.Permissions), nil
-		}
-	}
-	return Can{}, slate.Errorf(slate.ENOTFOUND, "organisation %s not found", orgID)
+	return canOf(o.Permissions), nil
 }
 
 func (s *Server) treeView(ctx context.Context, projectID, tag string) (*TreeView, error) {

@@ -101,7 +101,7 @@ func (s *Server) membersView(ctx context.Context, orgID string, can Can) (*Membe
 	if u := slate.UserFromContext(ctx); u != nil {
 		v.Self = u.ID
 	}
-	members, err := s.Orgs.ListMembers(ctx, orgID)
+	members, err := s.allMembers(ctx, orgID)
 	if err != nil {
 		return nil, err
 	}
@@ -110,11 +110,11 @@ func (s *Server) membersView(ctx context.Context, orgID string, can Can) (*Membe
 			Perms: joinPerms(m.Permissions)})
 	}
 	if can.Owner {
-		if v.Invitations, err = s.Orgs.ListInvitations(ctx, orgID); err != nil {
+		if v.Invitations, err = s.allInvitations(ctx, orgID); err != nil {
 			return nil, err
 		}
 	}
-	projects, err := s.Projects.ListProjects(ctx, orgID)
+	projects, err := s.allProjects(ctx, orgID)
 	if err != nil {
 		return nil, err
 	}
@@ -152,11 +152,8 @@ func (s *Server) invitationPage(ctx context.Context, r *http.Request) (string, *
 	if len(token) > 200 {
 		return "", nil, slate.Errorf(slate.ENOTFOUND, "no such invitation")
 	}
-	orgs, err := s.Orgs.ListOrgs(ctx)
-	if err != nil {
-		return "", nil, err
-	}
-	return "invitation", &Page{Title: "Invitation", Orgs: orgs, Data: token}, nil
+	p := &Page{Title: "Invitation", Data: token}
+	return "invitation", p, s.switcher(ctx, p)
 }
 
 // BillingView is the billing settings page.
@@ -241,7 +238,7 @@ func (s *Server) billingView(ctx context.Context, orgID string, can Can) (*Billi
 	}
 	v.Percent, v.Below = joinInts(v.Budget.AlertPercentUsed), joinInts(v.Budget.AlertAvailableBelow)
 	v.Cap, v.MemberLimit = optInt(v.Budget.MonthlySpendCap), optInt(v.Budget.MemberMonthlyLimit)
-	members, err := s.Orgs.ListMembers(ctx, orgID)
+	members, err := s.allMembers(ctx, orgID)
 	if err != nil {
 		return nil, err
 	}
@@ -252,7 +249,7 @@ func (s *Server) billingView(ctx context.Context, orgID string, can Can) (*Billi
 		}
 		v.MemberLimits = append(v.MemberLimits, row)
 	}
-	projects, err := s.Projects.ListProjects(ctx, orgID)
+	projects, err := s.allProjects(ctx, orgID)
 	if err != nil {
 		return nil, err
 	}
@@ -269,7 +266,9 @@ func (s *Server) billingView(ctx context.Context, orgID string, can Can) (*Billi
 	}
 	// Webhooks need billing to be listed at all.
 	if can.Billing {
-		hooks, err := s.Webhooks.Webhooks(ctx, orgID)
+		hooks, err := slate.Collect(func(p slate.PageRequest) (*slate.Page[*slate.Webhook], error) {
+			return s.Webhooks.Webhooks(ctx, orgID, p)
+		})
 		if err != nil {
 			return nil, err
 		}

@@ -71,6 +71,7 @@ func (s *Server) pages() http.Handler {
 	mux.HandleFunc("GET /signup", s.public("signup"))
 	mux.Handle("POST /login", s.signInForm("login", "/api/v1/auth/login"))
 	mux.Handle("POST /signup", s.signInForm("signup", "/api/v1/auth/signup"))
+	mux.HandleFunc("GET /orgs", s.page(s.orgList))
 	mux.HandleFunc("GET /orgs/new", s.page(s.newOrg))
 	mux.HandleFunc("GET /orgs/{org}", s.page(s.orgHome))
 	mux.HandleFunc("GET /projects/{project}", s.page(s.projectPage))
@@ -118,16 +119,16 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/login", http.StatusSeeOther)
 		return
 	}
-	orgs, err := s.Orgs.ListOrgs(ctx)
+	orgs, err := s.Orgs.ListOrgs(ctx, slate.PageRequest{Limit: 1})
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	if len(orgs) == 0 {
+	if len(orgs.Items) == 0 {
 		http.Redirect(w, r, "/orgs/new", http.StatusSeeOther)
 		return
 	}
-	http.Redirect(w, r, "/orgs/"+orgs[0].ID, http.StatusSeeOther)
+	http.Redirect(w, r, "/orgs/"+orgs.Items[0].ID, http.StatusSeeOther)
 }
 
 // public serves a page that needs no session: sign in and sign up.

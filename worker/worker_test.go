@@ -133,11 +133,11 @@ func TestWorkerRendersTakes(t *testing.T) {
 		if j.State != slate.JobSucceeded || j.CostCharged != j.Cost || j.TakeID == "" {
 			t.Fatalf("job %d = %+v", i, j)
 		}
-		takes, err := r.db.Takes(r.ctx, j.ShotID)
-		if err != nil || len(takes) != 1 {
+		takes, err := r.db.Takes(r.ctx, j.ShotID, slate.PageRequest{})
+		if err != nil || len(takes.Items) != 1 {
 			t.Fatalf("takes = %v, %v", takes, err)
 		}
-		tk := takes[0]
+		tk := takes.Items[0]
 		path, err := r.dir.Path(tk.MediaKey)
 		if err != nil {
 			t.Fatal(err)

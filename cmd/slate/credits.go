@@ -53,13 +53,11 @@ func creditRows(t table, cr *slate.Credits) {
 }
 
 func (a *app) historyCommand() *cobra.Command {
-	var member, kind, from, to, cursor string
-	var limit int
-	var everything bool
+	var member, kind, from, to string
+	var pages pageFlags
 	cmd := a.leaf("history", "Show the ledger, newest first", cobra.NoArgs,
 		func(ctx context.Context, c *client.Client, _ *cobra.Command, _ []string) error {
-			f := slate.TransactionFilter{ProjectID: a.projectFlag, Kind: slate.EntryKind(kind),
-				Page: slate.PageRequest{Cursor: cursor, Limit: limit}}
+			f := slate.TransactionFilter{ProjectID: a.projectFlag, Kind: slate.EntryKind(kind)}
 			var err error
 			if f.From, err = dateFlag("from", from); err != nil {
 				return err
@@ -76,21 +74,12 @@ func (a *app) historyCommand() *cobra.Command {
 					return err
 				}
 			}
-			page, err := c.Transactions(ctx, org, f)
+			page, err := readPages(&pages, func(p slate.PageRequest) (*slate.Page[*slate.Transaction], error) {
+				f.Page = p
+				return c.Transactions(ctx, org, f)
+			})
 			if err != nil {
 				return err
-			}
-			for everything && page.NextCursor != "" {
-				f.Page.Cursor = page.NextCursor
-				next, err := c.Transactions(ctx, org, f)
-				if err != nil {
-					return err
-				}
-				// A server that repeated a cursor would loop forever.
-				if next.NextCursor == f.Page.Cursor {
-					next.NextCursor = ""
-				}
-				page.Items, page.NextCursor = append(page.Items, next.Items...), next.NextCursor
 			}
 			return a.emit(page, func(t table) {
 				t.row("DATE", "KIND", "SHOT", "ENGINE", "TIER", "LENGTH", "AMOUNT", "BALANCE AFTER")
@@ -103,7 +92,7 @@ func (a *app) historyCommand() *cobra.Command {
 						length, amount(e), num(e.BalanceAfter))
 				}
 				if page.NextCursor != "" {
-					t.row("more: slate credits history --cursor " + page.NextCursor + " (or --all)")
+					t.row(more("slate credits history", page.NextCursor))
 				}
 			})
 		})
@@ -112,9 +101,7 @@ func (a *app) historyCommand() *cobra.Command {
 	fs.StringVar(&kind, "kind", "", "only entries of this kind: allocation, rollover, expiry, purchase, hold, release, charge, adjustment")
 	fs.StringVar(&from, "from", "", "only entries at or after this `TIME` (2026-03-01 or RFC 3339)")
 	fs.StringVar(&to, "to", "", "only entries before this `TIME` (2026-04-01 or RFC 3339)")
-	fs.StringVar(&cursor, "cursor", "", "continue from a previous page")
-	fs.IntVar(&limit, "limit", 50, "entries per page")
-	fs.BoolVar(&everything, "all", false, "follow the pages to the end")
+	pages.register(fs, "entries")
 	return cmd
 }
 

@@ -119,6 +119,35 @@ func TestCLIEndToEnd(t *testing.T) {
 	}
 	t.Logf("audit actions: %v", actions)
 
+	// A log shows one page and the command for the next; --all follows
+	// the cursors, and lists the same entries as one large page.
+	var whole, followed slate.Page[*slate.AuditEntry]
+	ada.json(&whole, "audit", "--limit", "200")
+	ada.json(&followed, "audit", "--all", "--limit", "2")
+	if len(whole.Items) < 3 || len(followed.Items) != len(whole.Items) || followed.NextCursor != "" {
+		t.Fatalf("audit --all by 2 = %d entries (cursor %q), one page = %d; want the same, at least 3",
+			len(followed.Items), followed.NextCursor, len(whole.Items))
+	}
+	for i, e := range followed.Items {
+		if e.ID != whole.Items[i].ID {
+			t.Fatalf("audit --all entry %d is %s, want %s", i, e.ID, whole.Items[i].ID)
+		}
+	}
+	first := ada.ok("audit", "--limit", "2")
+	hint := firstLine(first, "more: slate audit --cursor ")
+	cursor, _, ok := strings.Cut(strings.TrimPrefix(strings.TrimSpace(hint), "more: slate audit --cursor "), " ")
+	if !ok || cursor == "" {
+		t.Fatalf("audit --limit 2 does not say how to read on:\n%s", first)
+	}
+	var second slate.Page[*slate.AuditEntry]
+	ada.json(&second, "audit", "--limit", "2", "--cursor", cursor)
+	if len(second.Items) == 0 || second.Items[0].ID != whole.Items[2].ID {
+		t.Errorf("the page after the hint starts with %v, want entry 3 (%s)", second.Items, whole.Items[2].ID)
+	}
+	if r := ada.run("audit", "--limit", "500"); r.code != 1 || !strings.Contains(r.stderr, "limit") {
+		t.Errorf("audit --limit 500: exit %d, stderr %q; want 1 and a word about the limit", r.code, r.stderr)
+	}
+
 	srv.stop(t)
 }
 

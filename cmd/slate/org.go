@@ -240,15 +240,16 @@ func (a *app) invitationCommand() *cobra.Command {
 }
 
 func (a *app) auditCommand() *cobra.Command {
-	var cursor string
-	var limit int
+	var pages pageFlags
 	cmd := a.leaf("audit", "Show the organisation's audit log, newest first", cobra.NoArgs,
 		func(ctx context.Context, c *client.Client, _ *cobra.Command, _ []string) error {
 			org, err := a.orgID(ctx, c)
 			if err != nil {
 				return err
 			}
-			page, err := c.Audit(ctx, org, a.projectFlag, slate.PageRequest{Cursor: cursor, Limit: limit})
+			page, err := readPages(&pages, func(p slate.PageRequest) (*slate.Page[*slate.AuditEntry], error) {
+				return c.Audit(ctx, org, a.projectFlag, p)
+			})
 			if err != nil {
 				return err
 			}
@@ -262,11 +263,10 @@ func (a *app) auditCommand() *cobra.Command {
 					t.row(when(e.At), or(e.ActorName, e.ActorID), e.Action, el, or(e.Detail, "-"))
 				}
 				if page.NextCursor != "" {
-					t.row("more: slate audit --cursor " + page.NextCursor)
+					t.row(more("slate audit", page.NextCursor))
 				}
 			})
 		})
-	cmd.Flags().StringVar(&cursor, "cursor", "", "continue from a previous page")
-	cmd.Flags().IntVar(&limit, "limit", 50, "entries per page")
+	pages.register(cmd.Flags(), "entries")
 	return cmd
 }

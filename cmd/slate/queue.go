@@ -18,43 +18,33 @@ func (a *app) queueCommands() []*cobra.Command {
 }
 
 func (a *app) queueCommand() *cobra.Command {
-	var state, batch, cursor string
-	var limit int
-	var everything bool
+	var state, batch string
+	var pages pageFlags
 	cmd := a.leaf("queue [--state S] [--project P] [--batch B]", "Show the organisation's render queue, newest first", cobra.NoArgs,
 		func(ctx context.Context, c *client.Client, _ *cobra.Command, _ []string) error {
 			org, err := a.orgID(ctx, c)
 			if err != nil {
 				return err
 			}
-			f := slate.JobFilter{State: slate.JobState(state), ProjectID: a.projectFlag, BatchID: batch,
-				PageRequest: slate.PageRequest{Cursor: cursor, Limit: limit}}
-			page, err := c.Jobs(ctx, org, f)
+			page, err := readPages(&pages, func(p slate.PageRequest) (*slate.Page[*slate.Job], error) {
+				return c.Jobs(ctx, org, slate.JobFilter{State: slate.JobState(state), ProjectID: a.projectFlag,
+					BatchID: batch, PageRequest: p})
+			})
 			if err != nil {
 				return err
-			}
-			if everything && page.NextCursor != "" {
-				f.Cursor = page.NextCursor
-				rest, err := c.AllJobs(ctx, org, f)
-				if err != nil {
-					return err
-				}
-				page.Items, page.NextCursor = append(page.Items, rest...), ""
 			}
 			names := a.memberNames(ctx, c, org)
 			return a.emit(page, func(t table) {
 				jobRows(t, page.Items, names)
 				if page.NextCursor != "" {
-					t.row("more: slate queue --cursor " + page.NextCursor + " (or --all)")
+					t.row(more("slate queue", page.NextCursor))
 				}
 			})
 		})
 	fs := cmd.Flags()
 	fs.StringVar(&state, "state", "", "only jobs in this state: "+stateNames())
 	fs.StringVar(&batch, "batch", "", "only the jobs of this batch")
-	fs.StringVar(&cursor, "cursor", "", "continue from a previous page")
-	fs.IntVar(&limit, "limit", 50, "jobs per page")
-	fs.BoolVar(&everything, "all", false, "follow the pages to the end")
+	pages.register(fs, "jobs")
 	cmd.AddCommand(a.watchCommand())
 	return cmd
 }

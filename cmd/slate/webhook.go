@@ -63,15 +63,16 @@ func (a *app) webhookCommands() []*cobra.Command {
 			return a.done("webhook %s deleted", args[0])
 		})
 
-	var cursor string
-	var limit int
+	var pages pageFlags
 	deliveries := a.leaf("deliveries ID", "Show a webhook's deliveries, newest first (needs billing)", cobra.ExactArgs(1),
 		func(ctx context.Context, c *client.Client, _ *cobra.Command, args []string) error {
 			org, err := a.orgID(ctx, c)
 			if err != nil {
 				return err
 			}
-			page, err := c.WebhookDeliveries(ctx, org, args[0], slate.PageRequest{Cursor: cursor, Limit: limit})
+			page, err := readPages(&pages, func(p slate.PageRequest) (*slate.Page[*slate.WebhookDelivery], error) {
+				return c.WebhookDeliveries(ctx, org, args[0], p)
+			})
 			if err != nil {
 				return err
 			}
@@ -82,13 +83,11 @@ func (a *app) webhookCommands() []*cobra.Command {
 						deliveryWhen(d), or(oneLine(d.LastError, 60), "-"))
 				}
 				if page.NextCursor != "" {
-					t.row("more: slate webhooks deliveries " + args[0] + " --cursor " + page.NextCursor)
+					t.row(more("slate webhooks deliveries "+args[0], page.NextCursor))
 				}
 			})
 		})
-	fs := deliveries.Flags()
-	fs.StringVar(&cursor, "cursor", "", "continue from a previous page")
-	fs.IntVar(&limit, "limit", 50, "deliveries per page")
+	pages.register(deliveries.Flags(), "deliveries")
 
 	webhooks := group("webhooks", "Send the organisation's events to other systems", add, list, rm, deliveries)
 	webhooks.Aliases = []string{"webhook"}

@@ -149,8 +149,8 @@ func TestWorkerKilledMidRender(t *testing.T) {
 	if after.Available != before.Available-j.Cost || after.Held != 0 {
 		t.Fatalf("available %d → %d, held %d; want a drop of exactly %d", before.Available, after.Available, after.Held, j.Cost)
 	}
-	takes, err := r.db.Takes(ctx, j.ShotID)
-	if err != nil || len(takes) != 1 {
+	takes, err := r.db.Takes(ctx, j.ShotID, slate.PageRequest{})
+	if err != nil || len(takes.Items) != 1 {
 		t.Fatalf("takes = %+v, %v; want one", takes, err)
 	}
 	cli := newCLI(t, "operator")

@@ -127,11 +127,7 @@ func TestExportLifecycle(t *testing.T) {
 
 func (k *queueKit) takes(shotID string) []*slate.Take {
 	k.t.Helper()
-	ts, err := k.env.DB.Takes(k.o.Ctx, shotID)
-	if err != nil {
-		k.t.Fatal(err)
-	}
-	return ts
+	return shotTakes(k.t, k.env, k.o.Ctx, shotID)
 }
 
 // A shot without a take refuses the whole export, naming every such shot,
@@ -309,4 +305,16 @@ func TestExportPriced(t *testing.T) {
 		}
 		k.audit()
 	})
+}
+
+// shotTakes reads every take of a shot as the user of ctx, newest first.
+func shotTakes(t testing.TB, env *storetest.Env, ctx context.Context, shotID string) []*slate.Take {
+	t.Helper()
+	ts, err := slate.Collect(func(p slate.PageRequest) (*slate.Page[*slate.Take], error) {
+		return env.DB.Takes(ctx, shotID, p)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ts
 }

@@ -14,7 +14,7 @@ import (
 
 // inviteAndJoin makes a new user a member of o's org with perms, through the
 // invitation flow a real member goes through.
-func inviteAndJoin(t *testing.T, env *storetest.Env, o *storetest.Owner, name string, perms ...slate.Permission) (*slate.User, context.Context) {
+func inviteAndJoin(t testing.TB, env *storetest.Env, o *storetest.Owner, name string, perms ...slate.Permission) (*slate.User, context.Context) {
 	t.Helper()
 	u, ctx := env.NewUser(t, name)
 	inv, err := env.DB.Invite(o.Ctx, o.Org.ID, slate.InvitationInput{Email: u.Email, Permissions: perms})
@@ -30,7 +30,9 @@ func inviteAndJoin(t *testing.T, env *storetest.Env, o *storetest.Owner, name st
 // memberPerms reads the permissions of every member, by user id.
 func memberPerms(t *testing.T, env *storetest.Env, o *storetest.Owner) map[string]string {
 	t.Helper()
-	ms, err := env.DB.ListMembers(o.Ctx, o.Org.ID)
+	ms, err := slate.Collect(func(p slate.PageRequest) (*slate.Page[*slate.Member], error) {
+		return env.DB.ListMembers(o.Ctx, o.Org.ID, p)
+	})
 	if err != nil {
 		t.Fatalf("list members: %v", err)
 	}
@@ -39,6 +41,18 @@ func memberPerms(t *testing.T, env *storetest.Env, o *storetest.Owner) map[strin
 		out[m.UserID] = permString(m.Permissions)
 	}
 	return out
+}
+
+// pendingInvitations reads every pending invitation of o's org.
+func pendingInvitations(t *testing.T, env *storetest.Env, o *storetest.Owner) []*slate.Invitation {
+	t.Helper()
+	invs, err := slate.Collect(func(p slate.PageRequest) (*slate.Page[*slate.Invitation], error) {
+		return env.DB.ListInvitations(o.Ctx, o.Org.ID, p)
+	})
+	if err != nil {
+		t.Fatalf("list invitations: %v", err)
+	}
+	return invs
 }
 
 func permString(ps []slate.Permission) string {
@@ -55,10 +69,11 @@ func TestListMembers(t *testing.T) {
 		o := env.NewOwner(t)
 		env.Clock.Advance(time.Hour)
 		ed, edCtx := inviteAndJoin(t, env, o, "editor", slate.PermModify)
-		ms, err := env.DB.ListMembers(edCtx, o.Org.ID)
+		page, err := env.DB.ListMembers(edCtx, o.Org.ID, slate.PageRequest{})
 		if err != nil {
 			t.Fatal(err)
 		}
+		ms := page.Items
 		if len(ms) != 2 || ms[0].UserID != o.User.ID || ms[1].UserID != ed.ID {
 			t.Fatalf("members = %v, want owner then editor", len(ms))
 		}
@@ -67,7 +82,7 @@ func TestListMembers(t *testing.T) {
 			t.Errorf("editor = %+v", ms[1])
 		}
 		_, outsider := env.NewUser(t, "outsider")
-		if _, err := env.DB.ListMembers(outsider, o.Org.ID); slate.ErrorCode(err) != slate.ENOTFOUND {
+		if _, err := env.DB.ListMembers(outsider, o.Org.ID, slate.PageRequest{}); slate.ErrorCode(err) != slate.ENOTFOUND {
 			t.Errorf("outsider: got %v, want not found", err)
 		}
 	})
@@ -234,10 +249,7 @@ func TestInviteAndAccept(t *testing.T) {
 		if inv.Token == "" || inv.Email != u.Email || !inv.ExpiresAt.Equal(storetest.Epoch.Add(slate.InvitationTTL)) {
 			t.Errorf("invitation = %+v", inv)
 		}
-		pending, err := env.DB.ListInvitations(o.Ctx, o.Org.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
+		pending := pendingInvitations(t, env, o)
 		if len(pending) != 1 || pending[0].ID != inv.ID || pending[0].Token != "" || permString(pending[0].Permissions) != "read,modify,run_ai" {
 			t.Fatalf("pending = %+v, want the invitation without its token", pending)
 		}
@@ -251,7 +263,7 @@ func TestInviteAndAccept(t *testing.T) {
 		if _, err := env.DB.AcceptInvitation(ctx, inv.Token); slate.ErrorCode(err) != slate.ECONFLICT {
 			t.Errorf("accept twice: got %v, want conflict", err)
 		}
-		if pending, _ := env.DB.ListInvitations(o.Ctx, o.Org.ID); len(pending) != 0 {
+		if pending := pendingInvitations(t, env, o); len(pending) != 0 {
 			t.Errorf("pending after accept = %+v", pending)
 		}
 		if _, err := env.DB.Invite(o.Ctx, o.Org.ID, slate.InvitationInput{Email: u.Email}); slate.ErrorCode(err) != slate.ECONFLICT {
@@ -285,11 +297,10 @@ func TestInviteRefusesBadRequests(t *testing.T) {
 				}
 			})
 		}
-		pending, err := env.DB.ListInvitations(o.Ctx, o.Org.ID)
-		if err != nil || len(pending) != 0 {
-			t.Errorf("pending = %v, %v; want none", pending, err)
+		if pending := pendingInvitations(t, env, o); len(pending) != 0 {
+			t.Errorf("pending = %v; want none", pending)
 		}
-		if _, err := env.DB.ListInvitations(edCtx, o.Org.ID); slate.ErrorCode(err) != slate.EFORBIDDEN {
+		if _, err := env.DB.ListInvitations(edCtx, o.Org.ID, slate.PageRequest{}); slate.ErrorCode(err) != slate.EFORBIDDEN {
 			t.Errorf("non-owner lists invitations: got %v, want forbidden", err)
 		}
 	})
@@ -323,7 +334,7 @@ func TestAcceptInvitationRefusals(t *testing.T) {
 				t.Errorf("%s became a member after a refused accept: %v", name, err)
 			}
 		}
-		if pending, _ := env.DB.ListInvitations(o.Ctx, o.Org.ID); len(pending) != 0 {
+		if pending := pendingInvitations(t, env, o); len(pending) != 0 {
 			t.Errorf("expired invitation still pending: %+v", pending)
 		}
 	})
@@ -343,7 +354,7 @@ func TestReinviteReplacesEarlierToken(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		pending, _ := env.DB.ListInvitations(o.Ctx, o.Org.ID)
+		pending := pendingInvitations(t, env, o)
 		if len(pending) != 1 || pending[0].ID != second.ID {
 			t.Fatalf("pending = %+v, want only the second invitation", pending)
 		}

@@ -32,20 +32,21 @@ func TestListAndGetOrgs(t *testing.T) {
 		second := env.NewOrg(t, o.Ctx, "free")
 		ed, edCtx := inviteAndJoin(t, env, o, "editor", slate.PermModify, slate.PermBilling)
 
-		orgs, err := env.DB.ListOrgs(o.Ctx)
+		page, err := env.DB.ListOrgs(o.Ctx, slate.PageRequest{})
 		if err != nil {
 			t.Fatal(err)
 		}
+		orgs := page.Items
 		if len(orgs) != 2 || orgs[0].ID != o.Org.ID || orgs[1].ID != second.ID {
 			t.Fatalf("owner's orgs = %+v", orgs)
 		}
 		if orgs[1].Plan != "free" || !orgs[1].CreatedAt.Equal(storetest.Epoch) || permString(orgs[1].Permissions) != "read,owner" {
 			t.Errorf("second org = %+v", orgs[1])
 		}
-		orgs, err = env.DB.ListOrgs(edCtx)
-		if err != nil {
+		if page, err = env.DB.ListOrgs(edCtx, slate.PageRequest{}); err != nil {
 			t.Fatal(err)
 		}
+		orgs = page.Items
 		if len(orgs) != 1 || orgs[0].ID != o.Org.ID || permString(orgs[0].Permissions) != "read,modify,billing" {
 			t.Fatalf("editor's orgs = %+v", orgs)
 		}
@@ -63,11 +64,11 @@ func TestListAndGetOrgs(t *testing.T) {
 		if _, err := env.DB.GetOrg(o.Ctx, "org_nonexistent"); slate.ErrorCode(err) != slate.ENOTFOUND {
 			t.Errorf("unknown org: got %v, want not found", err)
 		}
-		if _, err := env.DB.ListOrgs(context.Background()); slate.ErrorCode(err) != slate.EUNAUTHENTICATED {
+		if _, err := env.DB.ListOrgs(context.Background(), slate.PageRequest{}); slate.ErrorCode(err) != slate.EUNAUTHENTICATED {
 			t.Errorf("signed out: got %v, want unauthenticated", err)
 		}
 		_, loner := env.NewUser(t, "loner")
-		if orgs, err := env.DB.ListOrgs(loner); err != nil || orgs == nil || len(orgs) != 0 {
+		if orgs, err := env.DB.ListOrgs(loner, slate.PageRequest{}); err != nil || orgs.Items == nil || len(orgs.Items) != 0 || orgs.NextCursor != "" {
 			t.Errorf("user without orgs: %v, %v; want an empty list", orgs, err)
 		}
 		_ = ed

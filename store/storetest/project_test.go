@@ -48,11 +48,11 @@ func TestListProjectsHidesRestricted(t *testing.T) {
 		}
 		list := func(ctx context.Context) string {
 			t.Helper()
-			ps, err := env.DB.ListProjects(ctx, o.Org.ID)
+			ps, err := env.DB.ListProjects(ctx, o.Org.ID, slate.PageRequest{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			return projectIDs(ps)
+			return projectIDs(ps.Items)
 		}
 		if got, want := list(o.Ctx), o.Project.ID+","+secret.ID; got != want {
 			t.Errorf("owner sees %s, want %s", got, want)
@@ -67,10 +67,11 @@ func TestListProjectsHidesRestricted(t *testing.T) {
 		if _, err := env.DB.SetProjectAccess(o.Ctx, secret.ID, slate.ProjectAccess{Restricted: true, Members: []string{viewer.ID}}); err != nil {
 			t.Fatal(err)
 		}
-		ps, err := env.DB.ListProjects(viewerCtx, o.Org.ID)
+		page, err := env.DB.ListProjects(viewerCtx, o.Org.ID, slate.PageRequest{})
 		if err != nil {
 			t.Fatal(err)
 		}
+		ps := page.Items
 		if projectIDs(ps) != o.Project.ID+","+secret.ID || !ps[1].Restricted || fmt.Sprint(ps[1].Members) != fmt.Sprint([]string{viewer.ID}) {
 			t.Errorf("named viewer sees %+v", ps)
 		}
@@ -79,7 +80,7 @@ func TestListProjectsHidesRestricted(t *testing.T) {
 			t.Errorf("named viewer gets restricted project: %+v, %v", got, err)
 		}
 		_, outsider := env.NewUser(t, "outsider")
-		if _, err := env.DB.ListProjects(outsider, o.Org.ID); slate.ErrorCode(err) != slate.ENOTFOUND {
+		if _, err := env.DB.ListProjects(outsider, o.Org.ID, slate.PageRequest{}); slate.ErrorCode(err) != slate.ENOTFOUND {
 			t.Errorf("outsider lists projects: %v, want not found", err)
 		}
 		if _, err := env.DB.GetProject(outsider, o.Project.ID); slate.ErrorCode(err) != slate.ENOTFOUND {

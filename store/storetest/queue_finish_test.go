@@ -66,9 +66,9 @@ func TestQueueFinishTakes(t *testing.T) {
 		if sh.SelectedTakeID != j2.TakeID || sh.ReviewStatus != slate.ReviewPending {
 			t.Fatalf("shot after a new take = %+v", sh)
 		}
-		takes, err := db.Takes(ctx, shot.ID)
-		if err != nil || len(takes) != 2 || takes[0].ID != j2.TakeID || !takes[0].Selected || takes[1].ID != first.ID || takes[1].Selected {
-			t.Fatalf("takes = %+v, %v", takes, err)
+		takes := shotTakes(t, env, ctx, shot.ID)
+		if len(takes) != 2 || takes[0].ID != j2.TakeID || !takes[0].Selected || takes[1].ID != first.ID || takes[1].Selected {
+			t.Fatalf("takes = %+v", takes)
 		}
 		// Selecting the older take again resets review as well, and is
 		// allowed on a locked shot.
@@ -85,15 +85,15 @@ func TestQueueFinishTakes(t *testing.T) {
 		if sh, err = db.SelectTake(ctx, first.ID); err != nil || sh.ReviewStatus != slate.ReviewApproved {
 			t.Fatalf("select again = %+v, %v", sh, err)
 		}
-		if takes, _ := db.Takes(ctx, shot.ID); !takes[1].Selected || takes[0].Selected {
+		if takes := shotTakes(t, env, ctx, shot.ID); !takes[1].Selected || takes[0].Selected {
 			t.Fatalf("takes after select = %+v", takes)
 		}
 		// Another shot has no takes; strangers see none of them.
-		if ts, err := db.Takes(ctx, k.shots[1].ID); err != nil || len(ts) != 0 {
+		if ts, err := db.Takes(ctx, k.shots[1].ID, slate.PageRequest{}); err != nil || len(ts.Items) != 0 || ts.NextCursor != "" {
 			t.Fatalf("takes of an unrendered shot = %+v, %v", ts, err)
 		}
 		stranger := newQueueKit(t, env, "business", 0, 0)
-		_, err = db.Takes(stranger.o.Ctx, shot.ID)
+		_, err = db.Takes(stranger.o.Ctx, shot.ID, slate.PageRequest{})
 		wantCode(t, err, slate.ENOTFOUND)
 		_, err = db.Take(stranger.o.Ctx, first.ID)
 		wantCode(t, err, slate.ENOTFOUND)

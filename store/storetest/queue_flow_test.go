@@ -40,9 +40,9 @@ func TestQueueSubmitClaimFinish(t *testing.T) {
 		if err != nil || got.Spent != q.Total || got.Progress != 100 || got.States[slate.JobSucceeded] != 3 {
 			t.Fatalf("batch after = %+v, %v", got, err)
 		}
-		takes, err := env.DB.Takes(k.o.Ctx, k.shots[0].ID)
-		if err != nil || len(takes) != 1 || !takes[0].Selected || takes[0].Cost != q.Lines[0].Cost {
-			t.Fatalf("takes = %+v, %v", takes, err)
+		takes := k.takes(k.shots[0].ID)
+		if len(takes) != 1 || !takes[0].Selected || takes[0].Cost != q.Lines[0].Cost {
+			t.Fatalf("takes = %+v", takes)
 		}
 	})
 }

@@ -37,8 +37,8 @@ func TestWebhookCreateRefusesBadInput(t *testing.T) {
 				}
 			})
 		}
-		ws, err := env.DB.Webhooks(o.Ctx, o.Org.ID)
-		if err != nil || len(ws) != 0 {
+		ws, err := env.DB.Webhooks(o.Ctx, o.Org.ID, slate.PageRequest{})
+		if err != nil || len(ws.Items) != 0 {
 			t.Fatalf("webhooks after refusals: %v, %v", ws, err)
 		}
 	})
@@ -64,10 +64,11 @@ func TestWebhookLifecycle(t *testing.T) {
 		if all.Secret == w.Secret || len(all.Kinds) != 0 {
 			t.Fatalf("second webhook %+v", all)
 		}
-		ws, err := env.DB.Webhooks(o.Ctx, o.Org.ID)
+		page, err := env.DB.Webhooks(o.Ctx, o.Org.ID, slate.PageRequest{})
 		if err != nil {
 			t.Fatal(err)
 		}
+		ws := page.Items
 		if len(ws) != 2 || ws[0].ID != w.ID || ws[1].ID != all.ID || ws[0].Secret != "" || ws[1].Secret != "" {
 			t.Fatalf("list %+v", ws)
 		}
@@ -85,9 +86,9 @@ func TestWebhookLifecycle(t *testing.T) {
 		if err := env.DB.DeleteWebhook(o.Ctx, o.Org.ID, w.ID); slate.ErrorCode(err) != slate.ENOTFOUND {
 			t.Fatalf("second delete: %v", err)
 		}
-		ws, _ = env.DB.Webhooks(o.Ctx, o.Org.ID)
-		if len(ws) != 1 || ws[0].ID != all.ID {
-			t.Fatalf("after delete %+v", ws)
+		page, err = env.DB.Webhooks(o.Ctx, o.Org.ID, slate.PageRequest{})
+		if err != nil || len(page.Items) != 1 || page.Items[0].ID != all.ID {
+			t.Fatalf("after delete %+v, %v", page, err)
 		}
 		audit, err := env.DB.Audit(o.Ctx, o.Org.ID, "", slate.PageRequest{})
 		if err != nil {
@@ -133,7 +134,7 @@ func TestWebhooksNeedBilling(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				calls := map[string]error{}
 				_, calls["create"] = env.DB.CreateWebhook(tc.ctx, o.Org.ID, in)
-				_, calls["list"] = env.DB.Webhooks(tc.ctx, o.Org.ID)
+				_, calls["list"] = env.DB.Webhooks(tc.ctx, o.Org.ID, slate.PageRequest{})
 				_, calls["deliveries"] = env.DB.WebhookDeliveries(tc.ctx, o.Org.ID, w.ID, slate.PageRequest{})
 				for name, err := range calls {
 					if slate.ErrorCode(err) != tc.want {
