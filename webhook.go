@@ -37,9 +37,9 @@ type WebhookInput struct {
 const MaxWebhookURL = 2000
 
 // Validate checks the URL and kinds and returns the input normalised: kinds
-// lower-cased, sorted and without duplicates. Loopback and private
-// addresses are allowed: Slate is self-hosted, and a receiver next to it is
-// the ordinary case.
+// lower-cased, sorted and without duplicates. Which addresses the URL may
+// reach is the outbound address policy's (package netguard), which the
+// server applies when the webhook is made and again when it connects.
 func (in WebhookInput) Validate() (WebhookInput, error) {
 	raw := strings.TrimSpace(in.URL)
 	if raw == "" {
@@ -92,8 +92,11 @@ type WebhookDelivery struct {
 	Attempts  int            `json:"attempts"`
 	// LastStatusCode is the receiver's HTTP status of the last attempt; 0
 	// when it did not answer.
-	LastStatusCode int    `json:"last_status_code,omitempty"`
-	LastError      string `json:"last_error,omitempty"`
+	LastStatusCode int `json:"last_status_code,omitempty"`
+	// LastErrorClass is why the last attempt failed, as one of a fixed set
+	// of classes: never the receiver's answer or a network error's text,
+	// which would let a member read or map what the server can reach.
+	LastErrorClass DeliveryErrorClass `json:"last_error_class,omitempty" enum:"blocked_address,dns,connect,timeout,tls,http_status,invalid_response,lease_lapsed,internal" doc:"Why the last attempt failed; absent when it did not"`
 	// NextAttemptAt is when a pending delivery is tried (again).
 	NextAttemptAt *time.Time `json:"next_attempt_at,omitempty"`
 	DeliveredAt   *time.Time `json:"delivered_at,omitempty"`
@@ -145,15 +148,91 @@ type DeliveryClaim struct {
 	Event    *Event
 }
 
+// DeliveryErrorClass is why a delivery attempt failed. Deliveries keep
+// the class only: a receiver's answer or a dial error's text would make
+// webhooks a way to read, or to scan, what the server can reach.
+type DeliveryErrorClass string
+
+// Delivery error classes.
+const (
+	// DeliveryBlockedAddress: every address of the host is one the address
+	// policy refuses; nothing was dialled.
+	DeliveryBlockedAddress DeliveryErrorClass = "blocked_address"
+	// DeliveryDNS: the host name did not resolve.
+	DeliveryDNS DeliveryErrorClass = "dns"
+	// DeliveryConnect: the connection was refused, unreachable or broken.
+	DeliveryConnect DeliveryErrorClass = "connect"
+	// DeliveryTimeout: no answer in time.
+	DeliveryTimeout DeliveryErrorClass = "timeout"
+	// DeliveryTLS: the TLS handshake or the receiver's certificate failed.
+	DeliveryTLS DeliveryErrorClass = "tls"
+	// DeliveryHTTPStatus: the receiver answered with a status other than
+	// 2xx (a redirect included); the code is the delivery's.
+	DeliveryHTTPStatus DeliveryErrorClass = "http_status"
+	// DeliveryInvalidResponse: the answer was not HTTP, or the connection
+	// closed before one came.
+	DeliveryInvalidResponse DeliveryErrorClass = "invalid_response"
+	// DeliveryLeaseLapsed: the server making the last attempt stopped
+	// before it recorded the result.
+	DeliveryLeaseLapsed DeliveryErrorClass = "lease_lapsed"
+	// DeliveryInternal: Slate could not make the request.
+	DeliveryInternal DeliveryErrorClass = "internal"
+)
+
+// DeliveryErrorClasses are the classes, in the order the docs give them.
+var DeliveryErrorClasses = []DeliveryErrorClass{DeliveryBlockedAddress, DeliveryDNS, DeliveryConnect,
+	DeliveryTimeout, DeliveryTLS, DeliveryHTTPStatus, DeliveryInvalidResponse, DeliveryLeaseLapsed, DeliveryInternal}
+
+// Text says what the class means, for people.
+func (c DeliveryErrorClass) Text() string {
+	switch c {
+	case DeliveryBlockedAddress:
+		return "address not allowed"
+	case DeliveryDNS:
+		return "host name did not resolve"
+	case DeliveryConnect:
+		return "could not connect"
+	case DeliveryTimeout:
+		return "timed out"
+	case DeliveryTLS:
+		return "TLS failed"
+	case DeliveryHTTPStatus:
+		return "answered with an error status"
+	case DeliveryInvalidResponse:
+		return "answer was not HTTP"
+	case DeliveryLeaseLapsed:
+		return "sender stopped mid-attempt"
+	case DeliveryInternal:
+		return "request could not be made"
+	}
+	return string(c)
+}
+
 // DeliveryResult is what one attempt came to: the receiver's status code
-// (0 when it did not answer) and, unless it was a 2xx, why it failed.
+// (0 when it did not answer) and, unless it was accepted, why not.
 type DeliveryResult struct {
 	StatusCode int
-	Err        string
+	Class      DeliveryErrorClass
 }
 
 // OK reports whether the receiver accepted the delivery.
-func (r DeliveryResult) OK() bool { return r.Err == "" && r.StatusCode >= 200 && r.StatusCode <= 299 }
+func (r DeliveryResult) OK() bool {
+	return r.Class == "" && r.StatusCode >= 200 && r.StatusCode <= 299
+}
+
+// ErrorClass is why the attempt failed, "" when it did not: its class,
+// or http_status for an answer outside 2xx that came without one.
+func (r DeliveryResult) ErrorClass() DeliveryErrorClass {
+	switch {
+	case r.OK():
+		return ""
+	case r.Class != "":
+		return r.Class
+	case r.StatusCode != 0:
+		return DeliveryHTTPStatus
+	}
+	return DeliveryInternal
+}
 
 // DeliveryQueue is webhook delivery as the server's deliverer works it. It
 // acts for the system, not a member. Several processes may share it: a
@@ -194,9 +273,15 @@ func webhookMAC(secret, ts string, body []byte) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
+// WebhookTolerance is the replay window receivers should allow: a
+// delivery signed further than this from the receiver's clock is refused,
+// so a captured request cannot be replayed later. Each attempt is signed
+// afresh, so retries are never older than it.
+const WebhookTolerance = 5 * time.Minute
+
 // VerifyWebhook checks a Slate-Signature header against body, as a receiver
 // would: some v1 must match, and the signed time must be within tolerance
-// of now (0 skips that check).
+// of now (WebhookTolerance is the recommended window; 0 skips the check).
 func VerifyWebhook(secret, header string, body []byte, now time.Time, tolerance time.Duration) error {
 	var ts string
 	var sigs []string

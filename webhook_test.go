@@ -2,6 +2,7 @@ package slate_test
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -100,5 +101,38 @@ func TestWebhookSignature(t *testing.T) {
 				t.Errorf("VerifyWebhook: %v, want ok=%v", err, tc.ok)
 			}
 		})
+	}
+}
+
+func TestDeliveryResultErrorClass(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		r    slate.DeliveryResult
+		ok   bool
+		want slate.DeliveryErrorClass
+	}{
+		{slate.DeliveryResult{StatusCode: 200}, true, ""},
+		{slate.DeliveryResult{StatusCode: 204}, true, ""},
+		{slate.DeliveryResult{StatusCode: 302}, false, slate.DeliveryHTTPStatus},
+		{slate.DeliveryResult{StatusCode: 503, Class: slate.DeliveryHTTPStatus}, false, slate.DeliveryHTTPStatus},
+		{slate.DeliveryResult{Class: slate.DeliveryBlockedAddress}, false, slate.DeliveryBlockedAddress},
+		{slate.DeliveryResult{StatusCode: 200, Class: slate.DeliveryInvalidResponse}, false, slate.DeliveryInvalidResponse},
+		{slate.DeliveryResult{}, false, slate.DeliveryInternal},
+	} {
+		if tc.r.OK() != tc.ok || tc.r.ErrorClass() != tc.want {
+			t.Errorf("%+v: OK %v class %q, want %v %q", tc.r, tc.r.OK(), tc.r.ErrorClass(), tc.ok, tc.want)
+		}
+	}
+	var names []string
+	for _, c := range slate.DeliveryErrorClasses {
+		if c.Text() == string(c) || c.Text() == "" {
+			t.Errorf("class %q has no text", c)
+		}
+		names = append(names, string(c))
+	}
+	// The API schema's enum is a struct tag: it must list the same classes.
+	f, _ := reflect.TypeFor[slate.WebhookDelivery]().FieldByName("LastErrorClass")
+	if got := f.Tag.Get("enum"); got != strings.Join(names, ",") {
+		t.Errorf("enum tag %q, want %q", got, strings.Join(names, ","))
 	}
 }

@@ -20,6 +20,7 @@ import (
 
 	"slate"
 	"slate/events"
+	"slate/netguard"
 	"slate/pricing"
 	"slate/session"
 )
@@ -38,6 +39,10 @@ type Server struct {
 	Media MediaStore
 	// Webhooks manages organisations' webhooks.
 	Webhooks slate.WebhookService
+	// WebhookAddresses is the outbound address policy: a webhook whose
+	// URL spells an address it refuses is not made. The zero policy
+	// refuses every address that is not public.
+	WebhookAddresses netguard.Policy
 	// Events feeds the live event streams; nil answers them 500.
 	Events *events.Broker
 	// Catalog returns the plans, packs and price book in force; nil means

@@ -13,7 +13,7 @@ var eventOperations = []operation{
 	}},
 	{"createWebhook", slate.PermBilling, 201, func(h *harness, m *matrix, as *person) call {
 		return call{method: "POST", path: path("/api/v1/orgs/%s/webhooks", m.freshOrg(h, as)),
-			body: slate.WebhookInput{URL: "http://127.0.0.1:9/hooks/slate", Kinds: []string{"job"}}}
+			body: slate.WebhookInput{URL: "https://hooks.example.test/slate", Kinds: []string{"job"}}}
 	}},
 	{"listWebhooks", slate.PermBilling, 200, func(h *harness, m *matrix, as *person) call {
 		return call{method: "GET", path: path("/api/v1/orgs/%s/webhooks", m.org.ID)}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -171,17 +172,22 @@ func TestWebhooks(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
 		fs := serveFeed(t, env)
 		ctx := context.Background()
-		w, err := fs.c.CreateWebhook(ctx, fs.org, slate.WebhookInput{URL: "http://127.0.0.1:9/hook", Kinds: []string{"lock"}})
+		w, err := fs.c.CreateWebhook(ctx, fs.org, slate.WebhookInput{URL: "https://hooks.example.test/hook", Kinds: []string{"lock"}})
 		if err != nil {
 			t.Fatal(err)
 		}
-		if w.Secret == "" || w.URL != "http://127.0.0.1:9/hook" {
+		if w.Secret == "" || w.URL != "https://hooks.example.test/hook" {
 			t.Fatalf("created %+v", w)
 		}
 		_, err = fs.c.CreateWebhook(ctx, fs.org, slate.WebhookInput{URL: "ftp://example.test/"})
 		var ce *client.Error
 		if !errors.As(err, &ce) || ce.Status != 400 || ce.Field != "url" {
 			t.Fatalf("ftp url: %v", err)
+		}
+		// The server's address policy refuses loopback, however spelt.
+		_, err = fs.c.CreateWebhook(ctx, fs.org, slate.WebhookInput{URL: "http://0x7f.1:9/hook"})
+		if !errors.As(err, &ce) || ce.Status != 400 || ce.Field != "url" || !strings.Contains(err.Error(), "loopback") {
+			t.Fatalf("loopback url: %v", err)
 		}
 		ws, err := fs.c.ListWebhooks(ctx, fs.org)
 		if err != nil || len(ws) != 1 || ws[0].ID != w.ID || ws[0].Secret != "" {

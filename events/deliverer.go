@@ -4,17 +4,15 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"net/url"
-	"strings"
 	"sync"
 	"time"
 
 	"slate"
+	"slate/netguard"
 )
 
 // Deliverer posts webhook deliveries. Each pass turns new events into
@@ -30,10 +28,17 @@ type Deliverer struct {
 	Queue slate.DeliveryQueue
 	// Clock stamps signatures; the store's clock decides what is due.
 	Clock slate.Clock
-	// HTTP sends the deliveries; nil means a client with a 10 s timeout
-	// that does not follow redirects (a redirect is not an acceptance).
-	HTTP   *http.Client
-	Logger *slog.Logger
+	// Addresses is the outbound address policy every delivery connects
+	// under; the zero policy reaches public addresses only. A host whose
+	// addresses it refuses is never dialled: the attempt fails as
+	// blocked_address.
+	Addresses netguard.Policy
+	// Resolver looks receivers' names up; nil means the system's.
+	Resolver netguard.Resolver
+	// Timeout bounds an attempt, from connecting to the answer's headers
+	// and the drained body; default 10 s.
+	Timeout time.Duration
+	Logger  *slog.Logger
 	// Poll is how often Run looks for work; default 1 s.
 	Poll time.Duration
 	// Lease is how long a claimed delivery is this deliverer's; default 1
@@ -42,6 +47,7 @@ type Deliverer struct {
 	// Concurrency bounds the deliveries in flight; default 16.
 	Concurrency int
 
+	http *http.Client
 	once sync.Once
 	sem  chan struct{}
 	wg   sync.WaitGroup
@@ -52,10 +58,14 @@ func (d *Deliverer) init() {
 		if d.Clock == nil {
 			d.Clock = systemClock{}
 		}
-		if d.HTTP == nil {
-			d.HTTP = &http.Client{Timeout: 10 * time.Second,
-				CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+		if d.Timeout <= 0 {
+			d.Timeout = 10 * time.Second
 		}
+		// Redirects are not followed: a redirect is not an acceptance, and
+		// following one would go where the policy did not look first.
+		d.http = &http.Client{Timeout: d.Timeout,
+			Transport:     (&netguard.Dialer{Policy: d.Addresses, Resolver: d.Resolver}).Transport(),
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 		if d.Logger == nil {
 			d.Logger = slog.Default()
 		}
@@ -141,9 +151,10 @@ func (d *Deliverer) pass(ctx context.Context) (int, error) {
 	return started, nil
 }
 
-// attempt sends one delivery and records what came of it.
+// attempt sends one delivery and records what came of it. What went
+// wrong is logged in full for the operator; the delivery keeps its class.
 func (d *Deliverer) attempt(ctx context.Context, c *slate.DeliveryClaim) {
-	res := d.send(ctx, c)
+	res, cause := d.send(ctx, c)
 	dl, err := d.Queue.RecordDelivery(ctx, c.Delivery.ID, c.Token, res)
 	log := d.Logger.With("delivery", c.Delivery.ID, "webhook", c.Delivery.WebhookID, "event", c.Event.ID)
 	switch {
@@ -153,46 +164,39 @@ func (d *Deliverer) attempt(ctx context.Context, c *slate.DeliveryClaim) {
 	case err != nil:
 		log.Error("webhooks: record attempt", "err", err)
 	case dl.Status == slate.DeliveryFailed:
-		log.Warn("webhooks: delivery failed", "attempts", dl.Attempts, "status", res.StatusCode, "err", res.Err)
+		log.Warn("webhooks: delivery failed", "attempts", dl.Attempts, "status", res.StatusCode, "class", res.Class, "err", cause)
 	case dl.Status == slate.DeliveryPending:
-		log.Info("webhooks: attempt failed", "attempts", dl.Attempts, "status", res.StatusCode, "err", res.Err)
+		log.Info("webhooks: attempt failed", "attempts", dl.Attempts, "status", res.StatusCode, "class", res.Class, "err", cause)
 	}
 }
 
-// send POSTs the event, signed, and reads the receiver's answer.
-func (d *Deliverer) send(ctx context.Context, c *slate.DeliveryClaim) slate.DeliveryResult {
+// send POSTs the event, signed, and answers the receiver's status, or the
+// class of what went wrong with the error itself. The answer's body is
+// never read into anything: it is drained, so the connection can serve
+// the next delivery, and dropped.
+func (d *Deliverer) send(ctx context.Context, c *slate.DeliveryClaim) (slate.DeliveryResult, error) {
 	body, err := json.Marshal(c.Event)
 	if err != nil {
-		return slate.DeliveryResult{Err: "encode event: " + err.Error()}
+		return slate.DeliveryResult{Class: slate.DeliveryInternal}, fmt.Errorf("encode event: %w", err)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.URL, bytes.NewReader(body))
 	if err != nil {
-		return slate.DeliveryResult{Err: err.Error()}
+		return slate.DeliveryResult{Class: slate.DeliveryInternal}, err
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Slate-Webhooks/1")
 	req.Header.Set(slate.HeaderWebhookEvent, c.Event.Kind)
 	req.Header.Set(slate.HeaderWebhookDelivery, c.Delivery.ID)
 	req.Header.Set(slate.HeaderWebhookSignature, slate.SignWebhook(c.Secret, d.Clock.Now(), body))
-	resp, err := d.HTTP.Do(req)
+	resp, err := d.http.Do(req)
 	if err != nil {
-		var ue *url.Error
-		if errors.As(err, &ue) {
-			// url.Error repeats the method and URL, which the webhook
-			// shows already.
-			err = ue.Err
-		}
-		return slate.DeliveryResult{Err: err.Error()}
+		return slate.DeliveryResult{Class: ErrorClass(err)}, err
 	}
 	defer resp.Body.Close()
-	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		msg := fmt.Sprintf("HTTP %d", resp.StatusCode)
-		if s := strings.TrimSpace(string(snippet)); s != "" {
-			msg += ": " + s
-		}
-		return slate.DeliveryResult{StatusCode: resp.StatusCode, Err: msg}
+		return slate.DeliveryResult{StatusCode: resp.StatusCode, Class: slate.DeliveryHTTPStatus},
+			fmt.Errorf("HTTP %d", resp.StatusCode)
 	}
-	return slate.DeliveryResult{StatusCode: resp.StatusCode}
+	return slate.DeliveryResult{StatusCode: resp.StatusCode}, nil
 }

@@ -4,8 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"time"
-	"unicode/utf8"
 
 	"slate"
 )
@@ -151,8 +151,8 @@ func (s *DB) ClaimDeliveries(ctx context.Context, limit int, lease time.Duration
 			if d.attempts >= slate.WebhookMaxAttempts {
 				// The last attempt's deliverer died with the lease.
 				if _, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET status = $1, lease_token = NULL,
-					last_error = $2, updated_at = $3 WHERE id = $4`, string(slate.DeliveryFailed),
-					"the last attempt's lease lapsed", ms(tx.now), d.id); err != nil {
+					last_error_class = $2, updated_at = $3 WHERE id = $4`, string(slate.DeliveryFailed),
+					string(slate.DeliveryLeaseLapsed), ms(tx.now), d.id); err != nil {
 					return err
 				}
 				continue
@@ -202,6 +202,11 @@ func (w withExtra) Scan(dest ...any) error { return w.r.Scan(append(dest, w.extr
 // after the last attempt. A lease that lapsed and went to another
 // deliverer, or a webhook deleted meanwhile, is a conflict.
 func (s *DB) RecordDelivery(ctx context.Context, deliveryID, token string, r slate.DeliveryResult) (*slate.WebhookDelivery, error) {
+	// Only the fixed classes are kept: free text here is how a receiver's
+	// answer or a dial error would leak to members.
+	if c := r.ErrorClass(); c != "" && !slices.Contains(slate.DeliveryErrorClasses, c) {
+		return nil, slate.Invalidf("class", "unknown delivery error class %q", c)
+	}
 	var out *slate.WebhookDelivery
 	err := s.withTx(ctx, func(tx *Tx) error {
 		var attempts int
@@ -214,35 +219,24 @@ func (s *DB) RecordDelivery(ctx context.Context, deliveryID, token string, r sla
 		if err != nil {
 			return err
 		}
-		status, next, msg := slate.DeliveryPending, tx.now, truncateText(r.Err, 500)
+		status, next, class := slate.DeliveryPending, tx.now, r.ErrorClass()
 		var delivered sql.NullInt64
 		switch {
 		case r.OK():
-			status, msg = slate.DeliveryDelivered, ""
+			status = slate.DeliveryDelivered
 			delivered = sql.NullInt64{Int64: ms(tx.now), Valid: true}
 		case attempts >= slate.WebhookMaxAttempts:
 			status = slate.DeliveryFailed
 		default:
 			next = tx.now.Add(slate.WebhookBackoff(attempts))
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET status = $1, last_status = $2, last_error = $3,
+		if _, err := tx.ExecContext(ctx, `UPDATE webhook_deliveries SET status = $1, last_status = $2, last_error_class = $3,
 			next_attempt_at = $4, delivered_at = $5, lease_token = NULL, updated_at = $6 WHERE id = $7`,
-			string(status), r.StatusCode, msg, ms(next), delivered, ms(tx.now), deliveryID); err != nil {
+			string(status), r.StatusCode, string(class), ms(next), delivered, ms(tx.now), deliveryID); err != nil {
 			return err
 		}
 		out, err = scanDelivery(tx.QueryRowContext(ctx, `SELECT `+deliveryColumns+` FROM webhook_deliveries d WHERE d.id = $1`, deliveryID))
 		return err
 	})
 	return out, err
-}
-
-// truncateText cuts s to at most n bytes, on a rune boundary.
-func truncateText(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	for n > 0 && !utf8.RuneStart(s[n]) {
-		n--
-	}
-	return s[:n]
 }

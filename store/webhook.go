@@ -167,7 +167,7 @@ func scanWebhook(r scanner) (*slate.Webhook, error) {
 	return w, nil
 }
 
-const deliveryColumns = `d.id, d.webhook_id, d.event_id, d.kind, d.status, d.attempts, d.last_status, d.last_error,
+const deliveryColumns = `d.id, d.webhook_id, d.event_id, d.kind, d.status, d.attempts, d.last_status, d.last_error_class,
 	d.next_attempt_at, d.delivered_at, d.created_at, d.updated_at`
 
 func scanDelivery(r scanner) (*slate.WebhookDelivery, error) {
@@ -175,7 +175,7 @@ func scanDelivery(r scanner) (*slate.WebhookDelivery, error) {
 	var next, created, updated int64
 	var delivered sql.NullInt64
 	if err := r.Scan(&d.ID, &d.WebhookID, &d.EventID, &d.Kind, &d.Status, &d.Attempts, &d.LastStatusCode,
-		&d.LastError, &next, &delivered, &created, &updated); err != nil {
+		&d.LastErrorClass, &next, &delivered, &created, &updated); err != nil {
 		return nil, err
 	}
 	if d.Status == slate.DeliveryPending {

@@ -19,6 +19,7 @@ import (
 	"slate/clock"
 	"slate/demo"
 	"slate/events"
+	"slate/netguard"
 	"slate/payment"
 	"slate/pricing"
 	"slate/store"
@@ -81,6 +82,9 @@ type serveOptions struct {
 	addr    string
 	demo    bool
 	history time.Duration
+	// webhookAllow is the allow-list of the outbound address policy, as
+	// given: CIDRs webhooks may reach although they are not public.
+	webhookAllow string
 }
 
 func (a *app) serveCommand() *cobra.Command {
@@ -105,6 +109,8 @@ func (a *app) serveCommand() *cobra.Command {
 	fs.DurationVar(&o.history, "history", store.DefaultHistory, "how long finished jobs, events and webhook deliveries are kept")
 	fs.BoolVar(&o.demo, "demo", false, "seed a demo organisation and project, and print its login")
 	signInFlags(fs, &o.signIn)
+	fs.StringVar(&o.webhookAllow, "webhook-allow", os.Getenv("SLATE_WEBHOOK_ALLOW"),
+		"`CIDR,…` webhooks may reach although not public, e.g. 10.0.0.0/8 for receivers on a private network (env SLATE_WEBHOOK_ALLOW; default none: loopback, private, link-local and other non-public addresses are refused)")
 	return cmd
 }
 
@@ -119,6 +125,11 @@ func envOr(key, def string) string {
 // connections and lets requests in flight finish.
 func (a *app) serve(ctx context.Context, o serveOptions) error {
 	log := slog.New(slog.NewJSONHandler(a.stderr, nil))
+	allow, err := netguard.ParseAllow(o.webhookAllow)
+	if err != nil {
+		return fmt.Errorf("--webhook-allow: %w", err)
+	}
+	addresses := netguard.Policy{Allow: allow}
 	if err := os.MkdirAll(o.data, 0o750); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
@@ -170,20 +181,23 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	deliverDone := make(chan struct{})
 	go func() {
 		defer close(deliverDone)
-		(&events.Deliverer{Queue: db, Clock: clk, Logger: log}).Run(bg)
+		(&events.Deliverer{Queue: db, Clock: clk, Addresses: addresses, Logger: log}).Run(bg)
 	}()
 	defer func() { stopBg(); <-deliverDone }()
 	// Workers stop before the database closes, after the HTTP server: a
 	// render in flight finishes (within its grace) and reports its take.
 	waitWorkers := startWorkers(bg, db, o.renderOptions, reg, dir, log)
 	defer waitWorkers()
+	if len(allow) > 0 {
+		log.Info("webhooks may reach", "allow", o.webhookAllow)
+	}
 	log.Info("render queue", "engines", reg.Names(), "workers", o.workers, "media", dir.Root())
 
 	srv := &api.Server{
 		Users: db, Orgs: db, Projects: db, Tree: db, Credits: db, Catalog: db.Catalog, Keys: db,
 		Queue: db, Takes: db, Exports: db, Media: dir,
 		Clock: clk, Logger: log, Ready: db.Ping,
-		Webhooks: db, Events: broker, SignIn: limits,
+		Webhooks: db, WebhookAddresses: addresses, Events: broker, SignIn: limits,
 	}
 	app := &web.Server{
 		Users: db, Orgs: db, Projects: db, Tree: db, Credits: db, Queue: db, Takes: db,

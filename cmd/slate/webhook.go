@@ -80,7 +80,7 @@ func (a *app) webhookCommands() []*cobra.Command {
 				t.row("ID", "EVENT", "KIND", "STATUS", "ATTEMPTS", "LAST CODE", "WHEN", "LAST ERROR")
 				for _, d := range page.Items {
 					t.row(d.ID, d.EventID, d.Kind, d.Status, d.Attempts, or(codeText(d.LastStatusCode), "-"),
-						deliveryWhen(d), or(oneLine(d.LastError, 60), "-"))
+						deliveryWhen(d), or(string(d.LastErrorClass), "-"))
 				}
 				if page.NextCursor != "" {
 					t.row(more("slate webhooks deliveries "+args[0], page.NextCursor))

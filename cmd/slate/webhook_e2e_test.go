@@ -32,7 +32,9 @@ func TestCLIWebhooksAndEvents(t *testing.T) {
 	defer rcv.Close()
 
 	dir := t.TempDir()
-	srv := startServer(t, dir)
+	// The receiver is an httptest server on 127.0.0.1, which the address
+	// policy refuses unless the operator allows it.
+	srv := startServer(t, dir, "--webhook-allow", "127.0.0.0/8")
 	ada := newCLI(t, "ada")
 	ada.ok("signup", "--server", srv.URL, "--email", "ada@example.test", "--password", "correct horse battery", "--name", "Ada")
 	ada.id("org", "create", "Harbour Films", "--plan", "standard")
@@ -47,6 +49,15 @@ func TestCLIWebhooksAndEvents(t *testing.T) {
 	mustContain(t, "webhooks list", ada.ok("webhooks", "list"), w.ID, rcv.URL+"/slate", "lock")
 	if r := ada.run("webhooks", "add", "ftp://example.test/in"); r.code != 1 || !strings.Contains(r.stderr, "field: url") {
 		t.Errorf("an ftp webhook: exit %d, stderr %q", r.code, r.stderr)
+	}
+	// The allow-list opens loopback only: cloud metadata stays shut.
+	if r := ada.run("webhooks", "add", "http://0xa9fea9fe/latest/meta-data/"); r.code != 1 ||
+		!strings.Contains(r.stderr, "link-local") || !strings.Contains(r.stderr, "--webhook-allow") {
+		t.Errorf("a webhook to 169.254.169.254: exit %d, stderr %q", r.code, r.stderr)
+	}
+	if r := ada.run("serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--webhook-allow", "10.0.0.0/33"); r.code != 1 ||
+		!strings.Contains(r.stderr, "--webhook-allow") {
+		t.Errorf("serve with a bad allow-list: exit %d, stderr %q", r.code, r.stderr)
 	}
 
 	ada.ok("lock", "act", act, "--reason", "picture lock")

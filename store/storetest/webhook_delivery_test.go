@@ -1,7 +1,6 @@
 package storetest_test
 
 import (
-	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -105,15 +104,24 @@ func TestWebhookDeliveryRetriesWithBackoff(t *testing.T) {
 		if _, err := env.DB.RecordDelivery(k.o.Ctx, c.Delivery.ID, "lse_forged", slate.DeliveryResult{StatusCode: 200}); slate.ErrorCode(err) != slate.ECONFLICT {
 			t.Fatalf("record with a forged token: %v", err)
 		}
+		// Free text is not a class: it is how an answer or a dial error
+		// would reach members.
+		if _, err := env.DB.RecordDelivery(k.o.Ctx, c.Delivery.ID, c.Token,
+			slate.DeliveryResult{Class: "dial tcp 10.0.0.1:22: connection refused"}); slate.ErrorCode(err) != slate.EINVALID {
+			t.Fatalf("record with a free-text class: %v", err)
+		}
+		if ds := k.deliveries(); len(ds) != 1 || ds[0].Attempts != 1 || ds[0].LastErrorClass != "" || ds[0].Status != slate.DeliveryPending {
+			t.Fatalf("after a refused record: %+v", ds)
+		}
 		wantWaits := []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 8 * time.Second,
 			16 * time.Second, 32 * time.Second, time.Minute}
 		for attempt := 1; attempt <= slate.WebhookMaxAttempts; attempt++ {
 			d, err := env.DB.RecordDelivery(k.o.Ctx, c.Delivery.ID, c.Token,
-				slate.DeliveryResult{StatusCode: 503, Err: "HTTP 503: busy"})
+				slate.DeliveryResult{StatusCode: 503, Class: slate.DeliveryHTTPStatus})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d.Attempts != attempt || d.LastStatusCode != 503 || d.LastError != "HTTP 503: busy" {
+			if d.Attempts != attempt || d.LastStatusCode != 503 || d.LastErrorClass != slate.DeliveryHTTPStatus {
 				t.Fatalf("attempt %d recorded as %+v", attempt, d)
 			}
 			if attempt == slate.WebhookMaxAttempts {
@@ -181,7 +189,7 @@ func TestWebhookDeliveryLeases(t *testing.T) {
 			t.Fatal(err)
 		}
 		if d.Status != slate.DeliveryDelivered || d.DeliveredAt == nil || !d.DeliveredAt.Equal(env.Clock.Now()) ||
-			d.NextAttemptAt != nil || d.LastStatusCode != 204 || d.LastError != "" {
+			d.NextAttemptAt != nil || d.LastStatusCode != 204 || d.LastErrorClass != "" {
 			t.Fatalf("delivered %+v", d)
 		}
 		// Leases that lapse on every attempt use them all up.
@@ -198,7 +206,7 @@ func TestWebhookDeliveryLeases(t *testing.T) {
 		}
 		ds := k.deliveries()
 		if len(ds) != 2 || ds[0].ID != other.Delivery.ID || ds[0].Status != slate.DeliveryFailed ||
-			!strings.Contains(ds[0].LastError, "lapsed") || ds[1].Status != slate.DeliveryDelivered {
+			ds[0].LastErrorClass != slate.DeliveryLeaseLapsed || ds[1].Status != slate.DeliveryDelivered {
 			t.Fatalf("deliveries %+v %+v", ds[0], ds[1])
 		}
 	})
