@@ -16,6 +16,7 @@ import (
 	"slate/media"
 	"slate/store"
 	"slate/store/storetest"
+	"slate/waitfor"
 	"slate/worker"
 )
 
@@ -92,23 +93,21 @@ func (r *rig) submit(tier string) *slate.Batch {
 	return b
 }
 
-// waitJob polls until the job satisfies ok.
-func (r *rig) waitJob(id string, within time.Duration, ok func(*slate.Job) bool) *slate.Job {
+// waitJob waits until the job satisfies ok.
+func (r *rig) waitJob(id string, ok func(*slate.Job) bool) *slate.Job {
 	r.t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		j, err := r.db.Job(r.ctx, id)
-		if err != nil {
+	var j *slate.Job
+	waitfor.Until(r.t, func() error {
+		var err error
+		if j, err = r.db.Job(r.ctx, id); err != nil {
 			r.t.Fatal(err)
 		}
-		if ok(j) {
-			return j
+		if !ok(j) {
+			return fmt.Errorf("job %s is %s (%d%%)", id, j.State, j.Progress)
 		}
-		if time.Now().After(deadline) {
-			r.t.Fatalf("job %s still %s (%d%%) after %s", id, j.State, j.Progress, within)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
+	return j
 }
 
 func finished(j *slate.Job) bool { return j.State.Finished() }
@@ -129,7 +128,7 @@ func TestWorkerRendersTakes(t *testing.T) {
 	b := r.submit("draft")
 	r.run(worker.Config{Slots: 2})
 	for i, j := range b.Items {
-		j = r.waitJob(j.ID, 30*time.Second, finished)
+		j = r.waitJob(j.ID, finished)
 		if j.State != slate.JobSucceeded || j.CostCharged != j.Cost || j.TakeID == "" {
 			t.Fatalf("job %d = %+v", i, j)
 		}
@@ -171,11 +170,11 @@ func TestWorkerStopsCancelledRender(t *testing.T) {
 	b := r.submit("high")
 	r.run(worker.Config{Slots: 1})
 	id := b.Items[0].ID
-	r.waitJob(id, 20*time.Second, func(j *slate.Job) bool { return j.State == slate.JobRunning && j.Progress > 0 })
+	r.waitJob(id, func(j *slate.Job) bool { return j.State == slate.JobRunning && j.Progress > 0 })
 	if _, err := r.db.JobAction(r.ctx, id, slate.ActionCancel); err != nil {
 		t.Fatal(err)
 	}
-	j := r.waitJob(id, 10*time.Second, finished)
+	j := r.waitJob(id, finished)
 	if j.State != slate.JobCanceled || j.CostCharged != 0 || j.CostHeld != 0 || j.TakeID != "" {
 		t.Fatalf("cancelled job = %+v", j)
 	}
@@ -194,7 +193,7 @@ func TestWorkerReportsEngineFailure(t *testing.T) {
 	b := r.submit("draft")
 	broken := engine.NewRegistry(preview.New(preview.Config{FFmpeg: filepath.Join(t.TempDir(), "no-ffmpeg")}))
 	r.run(worker.Config{Slots: 1, Engines: broken})
-	j := r.waitJob(b.Items[0].ID, 10*time.Second, finished)
+	j := r.waitJob(b.Items[0].ID, finished)
 	if j.State != slate.JobFailed || j.Error == nil || j.Error.Code != slate.JobErrEngineUnavailable {
 		t.Fatalf("job = %+v, want failed with engine_unavailable", j)
 	}
@@ -207,11 +206,12 @@ func TestWorkerFinishesRenderInFlightAtShutdown(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, 20_000)
 	b := r.submit("standard")
-	stop := r.run(worker.Config{Slots: 1, Grace: time.Minute})
+	// The grace outlasts the render however busy the machine is.
+	stop := r.run(worker.Config{Slots: 1, Grace: waitfor.Guard})
 	id := b.Items[0].ID
-	r.waitJob(id, 20*time.Second, func(j *slate.Job) bool { return j.State == slate.JobRunning })
+	r.waitJob(id, func(j *slate.Job) bool { return j.State == slate.JobRunning })
 	stop()
-	j := r.waitJob(id, time.Minute, finished)
+	j := r.waitJob(id, finished)
 	if j.State != slate.JobSucceeded || j.Attempts != 1 {
 		t.Fatalf("job after a graceful stop = %+v, want succeeded on its first attempt", j)
 	}
