@@ -2,7 +2,9 @@ package worker_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -214,6 +216,58 @@ func TestWorkerFinishesRenderInFlightAtShutdown(t *testing.T) {
 	j := r.waitJob(id, finished)
 	if j.State != slate.JobSucceeded || j.Attempts != 1 {
 		t.Fatalf("job after a graceful stop = %+v, want succeeded on its first attempt", j)
+	}
+}
+
+// TestWorkerSweepsScratch: a worker starting sweeps the scratch
+// directories that dead workers left longer than a lease ago, keeps its own
+// fresh while it runs, and removes it when it stops.
+func TestWorkerSweepsScratch(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	const lease = 30 * time.Second
+	left := func(owner string, old time.Duration) string {
+		s, err := r.dir.Scratch(owner)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.TempPath("takes/p1/ab/abcd.mp4"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Keep(time.Now().Add(-old)); err != nil {
+			t.Fatal(err)
+		}
+		return s.Dir()
+	}
+	dead := left("dead-worker", 2*lease)
+	// Another worker's, kept a moment ago: alive, and not this one's to take.
+	alive := left("live-worker", 0)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- worker.Run(ctx, worker.Config{ID: "new-worker", Queue: r.db, Media: r.dir, Lease: lease,
+			Engines: engine.NewRegistry(preview.New(preview.Config{})), Logger: slog.New(slog.DiscardHandler)})
+	}()
+	own := filepath.Join(r.dir.Root(), ".tmp", "new-worker")
+	waitfor.Until(t, func() error {
+		if _, err := os.Stat(own); err != nil {
+			return fmt.Errorf("the worker has no scratch directory yet: %v", err)
+		}
+		return nil
+	})
+	// The sweep ran before the worker made its own directory.
+	if _, err := os.Stat(dead); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a dead worker's scratch directory survived the start: %v", err)
+	}
+	if _, err := os.Stat(alive); err != nil {
+		t.Errorf("a live worker's scratch directory was swept: %v", err)
+	}
+	cancel()
+	if err, _ := waitfor.Recv(t, "the worker's end", done); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(own); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the worker's scratch directory outlived it: %v", err)
 	}
 }
 
