@@ -4,13 +4,14 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
-	"time"
 
 	"slate"
+	"slate/waitfor"
 )
 
 // sse is one message of an event stream: an event, or a comment.
@@ -96,18 +97,13 @@ func (f *feed) read(r io.Reader) {
 func (f *feed) next(n int) []sse {
 	f.t.Helper()
 	var out []sse
-	timeout := time.After(10 * time.Second)
 	for len(out) < n {
-		select {
-		case m, ok := <-f.msgs:
-			if !ok {
-				f.t.Fatalf("stream ended after %d of %d lock events", len(out), n)
-			}
-			if m.kind == slate.EventLock {
-				out = append(out, m)
-			}
-		case <-timeout:
-			f.t.Fatalf("%d of %d lock events after 10s", len(out), n)
+		m, ok := waitfor.Recv(f.t, fmt.Sprintf("lock event %d of %d", len(out)+1, n), f.msgs)
+		if !ok {
+			f.t.Fatalf("stream ended after %d of %d lock events", len(out), n)
+		}
+		if m.kind == slate.EventLock {
+			out = append(out, m)
 		}
 	}
 	return out
@@ -162,12 +158,11 @@ func TestEventStream(t *testing.T) {
 		}
 		// Heartbeats keep the quiet stream open (every second here).
 		for beat := false; !beat; {
-			select {
-			case m := <-live.msgs:
-				beat = m.comment == "heartbeat"
-			case <-time.After(5 * time.Second):
-				t.Fatal("no heartbeat within 5s")
+			m, ok := waitfor.Recv(t, "heartbeat", live.msgs)
+			if !ok {
+				t.Fatal("the stream ended before a heartbeat")
 			}
+			beat = m.comment == "heartbeat"
 		}
 
 		for _, tc := range []struct {
@@ -291,12 +286,11 @@ func TestEventStreamClientGone(t *testing.T) {
 		}
 		// Events flowing or not, the streams notice and end.
 		h.lock(owner, "acts", ids.Act, false)
-		deadline := time.Now().Add(10 * time.Second)
-		for h.srv.Events.Subscribers() != 0 {
-			if time.Now().After(deadline) {
-				t.Fatalf("%d subscribers 10s after their clients left", h.srv.Events.Subscribers())
+		waitfor.Until(t, func() error {
+			if n := h.srv.Events.Subscribers(); n != 0 {
+				return fmt.Errorf("%d subscribers after their clients left", n)
 			}
-			time.Sleep(10 * time.Millisecond)
-		}
+			return nil
+		})
 	})
 }

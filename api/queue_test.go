@@ -14,6 +14,7 @@ import (
 
 	"slate"
 	"slate/media"
+	"slate/waitfor"
 )
 
 // submit posts a batch as who and returns it.
@@ -70,20 +71,21 @@ func (h *harness) take(who *person, ids treeIDs, data []byte) *slate.Take {
 // claim claims as a worker serving engine would. On PostgreSQL a claim
 // passes over an organisation's lane while another transaction holds it
 // (tests running in parallel submit to the same organisation), and a worker
-// would simply ask again, so this asks again for a while.
+// would simply ask again, so this asks again until it has a job.
 func (h *harness) claim(worker, engine string) *slate.Claim {
 	h.t.Helper()
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		c, err := h.env.DB.Claim(context.Background(), slate.ClaimRequest{WorkerID: worker, Engines: []string{engine}})
-		if err != nil {
+	var c *slate.Claim
+	waitfor.Until(h.t, func() error {
+		var err error
+		if c, err = h.env.DB.Claim(context.Background(), slate.ClaimRequest{WorkerID: worker, Engines: []string{engine}}); err != nil {
 			h.t.Fatal(err)
 		}
-		if c != nil || time.Now().After(deadline) {
-			return c
+		if c == nil {
+			return fmt.Errorf("no %s job to claim", engine)
 		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return nil
+	})
+	return c
 }
 
 // putMedia stores data under a new key below prefix in the media

@@ -9,6 +9,7 @@ import (
 	"slate"
 	"slate/events"
 	"slate/store/storetest"
+	"slate/waitfor"
 )
 
 func startBroker(t *testing.T, env *storetest.Env) *events.Broker {
@@ -29,15 +30,16 @@ func subscribe(t *testing.T, b *events.Broker, ctx context.Context, orgID, after
 	return s
 }
 
-// collect reads n events of kind lock from s, failing after a few seconds
-// without them.
+// collect reads n events of kind lock from s (Next returns at least every
+// heartbeat, so a feed that never sends them hangs no longer than the
+// guard).
 func collect(t *testing.T, s *events.Subscription, n int) []*slate.Event {
 	t.Helper()
 	var out []*slate.Event
-	deadline := time.Now().Add(5 * time.Second)
+	guard := time.Now().Add(waitfor.Guard)
 	for len(out) < n {
-		if time.Now().After(deadline) {
-			t.Fatalf("got %d lock events, want %d", len(out), n)
+		if time.Now().After(guard) {
+			t.Fatalf("hung: got %d lock events, want %d", len(out), n)
 		}
 		evs, err := s.Next()
 		if err != nil {
@@ -194,13 +196,8 @@ func TestSlowSubscriber(t *testing.T) {
 			done <- err
 		}()
 		b.Stop()
-		select {
-		case err := <-done:
-			if !errors.Is(err, events.ErrClosed) {
-				t.Errorf("Next after Stop: %v", err)
-			}
-		case <-time.After(5 * time.Second):
-			t.Fatal("Next did not return when the broker stopped")
+		if err, _ := waitfor.Recv(t, "Next's return after the broker stopped", done); !errors.Is(err, events.ErrClosed) {
+			t.Errorf("Next after Stop: %v", err)
 		}
 		if _, err := b.Subscribe(f.o.Ctx, f.o.Org.ID, ""); !errors.Is(err, events.ErrClosed) {
 			t.Errorf("Subscribe after Stop: %v", err)
@@ -229,15 +226,15 @@ func TestFeedEndsForRemovedMember(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.toggle()
-		deadline := time.Now().Add(5 * time.Second)
-		for {
+		waitfor.Until(t, func() error {
 			_, err := s.Next()
-			if slate.ErrorCode(err) == slate.ENOTFOUND {
-				break
-			}
-			if err != nil || time.Now().After(deadline) {
+			switch {
+			case slate.ErrorCode(err) == slate.ENOTFOUND:
+				return nil
+			case err != nil:
 				t.Fatalf("after removal: %v", err)
 			}
-		}
+			return errors.New("the removed member's feed still reads")
+		})
 	})
 }

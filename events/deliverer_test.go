@@ -3,6 +3,7 @@ package events_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -19,6 +20,7 @@ import (
 	"slate/events"
 	"slate/netguard"
 	"slate/store/storetest"
+	"slate/waitfor"
 )
 
 // fixture is an org with an act to lock and unlock, which raises lock
@@ -262,16 +264,14 @@ func TestDelivererRun(t *testing.T) {
 		}()
 		f.toggle()
 		f.toggle()
-		deadline := time.Now().Add(10 * time.Second)
-		for len(rcv.requests()) < 2 && time.Now().Before(deadline) {
-			time.Sleep(10 * time.Millisecond)
-		}
+		waitfor.Until(t, func() error {
+			if n := len(rcv.requests()); n < 2 {
+				return fmt.Errorf("%d of 2 deliveries received", n)
+			}
+			return nil
+		})
 		cancel()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Fatal("Run did not stop")
-		}
+		waitfor.Recv(t, "Run's return after its context ended", done)
 		ds := f.deliveries(w)
 		if len(ds) != 2 || ds[0].Status != slate.DeliveryDelivered || ds[1].Status != slate.DeliveryDelivered {
 			t.Fatalf("deliveries %+v", ds)

@@ -15,11 +15,13 @@ import (
 )
 
 // Runner makes export files with the ffmpeg and ffprobe binaries. The
-// zero value runs both from PATH with temporary files in os.TempDir(). It
-// is safe for concurrent exports.
+// zero value runs both from PATH with temporary files next to the output.
+// It is safe for concurrent exports.
 type Runner struct {
 	FFmpeg, FFprobe string
-	// TempDir is where the concat list of a copied cut is written.
+	// TempDir is where the concat list of a copied cut is written; empty
+	// means the output's directory (a worker's scratch directory), so a
+	// crash leaves nothing elsewhere.
 	TempDir string
 }
 
@@ -92,7 +94,11 @@ func (r *Runner) Render(ctx context.Context, p Plan, dst string, progress func(e
 
 	var list string
 	if p.Copy {
-		dir, err := os.MkdirTemp(r.TempDir, "slate-export-")
+		parent := r.TempDir
+		if parent == "" {
+			parent = filepath.Dir(dst)
+		}
+		dir, err := os.MkdirTemp(parent, ".slate-export-")
 		if err != nil {
 			return failed(true, "%v", err)
 		}

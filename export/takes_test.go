@@ -18,6 +18,9 @@ import (
 // most once per run.
 var takesDir string
 
+// countingFFprobe is an ffprobe that counts its runs in probeCount.
+var countingFFprobe, probeCount string
+
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "slate-export-test-")
 	if err != nil {
@@ -25,6 +28,15 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	takesDir = dir
+	// An executable is written before any test starts a process: a fork in
+	// another test while the file is still open for writing would make
+	// running it fail with "text file busy".
+	countingFFprobe, probeCount = filepath.Join(dir, "ffprobe"), filepath.Join(dir, "ffprobe-runs")
+	script := "#!/bin/sh\necho run >> '" + probeCount + "'\nexec ffprobe \"$@\"\n"
+	if err := os.WriteFile(countingFFprobe, []byte(script), 0o755); err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
 	code := m.Run()
 	_ = os.RemoveAll(dir)
 	os.Exit(code)

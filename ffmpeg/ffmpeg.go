@@ -1,6 +1,8 @@
 // Package ffmpeg runs the ffmpeg binary for the engines and exports that
 // shell out to it: one place that reads its -progress stream, keeps its last
-// words for the error, and stops it promptly when the context ends.
+// words for the error, and stops it promptly when the context ends. Command
+// and Exec are how every child of a worker is run (ffmpeg, ffprobe), so
+// none outlives a cancelled job or a dead worker.
 package ffmpeg
 
 import (
@@ -62,28 +64,20 @@ func Run(ctx context.Context, bin string, args []string, total Total, progress f
 	if progress == nil {
 		progress = func(int, time.Duration) {}
 	}
-	cmd := exec.CommandContext(ctx, bin, args...)
-	// A killed ffmpeg may leave a child holding the pipes; do not wait on
-	// them for long.
-	cmd.WaitDelay = 2 * time.Second
+	cmd := Command(ctx, bin, args...)
 	stderr := &tail{max: tailBytes}
 	cmd.Stderr = stderr
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return fmt.Errorf("ffmpeg: %w", err)
 	}
-	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		return &StartError{Err: err}
-	}
-	t := &tracker{total: total, start: start, now: time.Now, report: progress}
-	t.read(stdout)
-	err = cmd.Wait()
+	t := &tracker{total: total, start: time.Now(), now: time.Now, report: progress}
+	err = Exec(cmd, func() { t.read(stdout) })
 	if ctx.Err() != nil {
 		return ctx.Err()
+	}
+	if _, ok := errors.AsType[*StartError](err); ok {
+		return err
 	}
 	if err != nil {
 		if exit, ok := errors.AsType[*exec.ExitError](err); ok {

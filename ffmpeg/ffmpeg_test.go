@@ -141,15 +141,11 @@ func TestRunStops(t *testing.T) {
 			first := make(chan struct{})
 			var once sync.Once
 			ctx := tc.ctx(first)
-			start := time.Now()
 			// An hour of frames takes far longer than the test waits.
 			err := ffmpeg.Run(ctx, bin, render("90000", filepath.Join(t.TempDir(), "out.mp4")), ffmpeg.Total{Frames: 90000},
 				func(int, time.Duration) { once.Do(func() { close(first) }) })
 			if !errors.Is(err, tc.want) {
 				t.Fatalf("Run = %v, want %v", err, tc.want)
-			}
-			if d := time.Since(start); d > 10*time.Second {
-				t.Errorf("Run took %v to stop", d)
 			}
 		})
 	}

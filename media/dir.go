@@ -1,5 +1,7 @@
 // Package media is where takes and exports live on disk: a directory store
-// addressed by keys, and ffprobe to say what a file holds.
+// addressed by keys, the scratch directories under it where files are made
+// and the sweep that clears what dead workers left there, and ffprobe to
+// say what a file holds.
 package media
 
 import (
@@ -16,11 +18,6 @@ import (
 	"unicode"
 	"unicode/utf8"
 )
-
-// tempPrefix starts every temporary name. Keys may not have a segment that
-// starts with a dot, so a temporary file can never be mistaken for, or
-// collide with, a committed one.
-const tempPrefix = ".tmp-"
 
 // maxKey bounds a key well under PATH_MAX once joined to the root.
 const maxKey = 512
@@ -123,47 +120,17 @@ func (d *Dir) Path(key string) (string, error) {
 	return filepath.Join(d.root, filepath.FromSlash(key)), nil
 }
 
-// TempPath reserves a new empty file in key's directory, for a writer (an
-// engine, a download) to fill before Commit moves it to key. Living next to
-// the final place keeps Commit a rename on one filesystem, so a reader never
-// sees half a file. Callers that give up call Discard.
-func (d *Dir) TempPath(key string) (string, error) {
-	if err := CheckKey(key); err != nil {
-		return "", err
-	}
-	dir := path.Dir(key)
-	if err := d.fs.MkdirAll(filepath.FromSlash(dir), 0o755); err != nil {
-		return "", fmt.Errorf("media: %w", err)
-	}
-	for {
-		var b [8]byte
-		_, _ = rand.Read(b[:])
-		name := path.Join(dir, tempPrefix+hex.EncodeToString(b[:])+"-"+path.Base(key))
-		f, err := d.fs.OpenFile(filepath.FromSlash(name), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
-		if errors.Is(err, fs.ErrExist) {
-			continue
-		}
-		if err != nil {
-			return "", fmt.Errorf("media: %w", err)
-		}
-		if err := f.Close(); err != nil {
-			return "", fmt.Errorf("media: %w", err)
-		}
-		return filepath.Join(d.root, filepath.FromSlash(name)), nil
-	}
-}
-
-// tempName checks that tmp is a temporary file of this store and returns
-// its name relative to the root.
+// tempName checks that tmp is a file in a scratch directory of this store
+// and returns its name relative to the root.
 func (d *Dir) tempName(tmp string) (string, error) {
 	rel, err := filepath.Rel(d.root, tmp)
-	if err != nil || !filepath.IsLocal(rel) || !strings.HasPrefix(filepath.Base(rel), tempPrefix) {
+	if err != nil || !filepath.IsLocal(rel) || !strings.HasPrefix(filepath.ToSlash(rel), scratchDir+"/") {
 		return "", fmt.Errorf("media: %q is not a temporary file of %s", tmp, d.root)
 	}
 	return rel, nil
 }
 
-// Commit moves the finished temporary file tmp to key, replacing what was
+// Commit moves the finished temporary file tmp (from a Scratch) to key, replacing what was
 // there. It syncs the file and then its directory, so a take the database
 // records survives a crash of the machine.
 func (d *Dir) Commit(tmp, key string) error {

@@ -101,7 +101,7 @@ func TestDirCommitOpenRemove(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmp, err := d.TempPath(key)
+	tmp, err := scratch(t, d).TempPath(key)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -109,8 +109,8 @@ func TestDirCommitOpenRemove(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if filepath.Dir(tmp) != filepath.Dir(final) {
-		t.Fatalf("temp %s is not next to %s", tmp, final)
+	if filepath.Ext(tmp) != ".mp4" {
+		t.Fatalf("temp %s does not end as %s does", tmp, key)
 	}
 	if err := os.WriteFile(tmp, []byte("take"), 0o644); err != nil {
 		t.Fatal(err)
@@ -161,13 +161,16 @@ func TestDirRefuses(t *testing.T) {
 	if err := os.WriteFile(notTemp, nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	s := scratch(t, d)
 	for _, tc := range []struct {
 		name string
 		do   func() error
 	}{
 		{"open dot-dot", func() error { _, err := d.Open("../x"); return err }},
 		{"path absolute", func() error { _, err := d.Path("/etc/passwd"); return err }},
-		{"temp for bad key", func() error { _, err := d.TempPath(`a\b`); return err }},
+		{"temp for bad key", func() error { _, err := s.TempPath(`a\b`); return err }},
+		{"scratch named with a slash", func() error { _, err := d.Scratch("a/b"); return err }},
+		{"scratch named dot-dot", func() error { _, err := d.Scratch(".."); return err }},
 		{"remove dot-dot", func() error { return d.Remove("takes/../../x") }},
 		{"open through symlink", func() error { _, err := d.Open("link/outside.mp4"); return err }},
 		{"remove through symlink", func() error { return d.Remove("link/outside.mp4") }},
@@ -190,7 +193,7 @@ func TestDirRefuses(t *testing.T) {
 func TestDirDiscard(t *testing.T) {
 	t.Parallel()
 	d := newDir(t)
-	tmp, err := d.TempPath("exports/p1/cut.mp4")
+	tmp, err := scratch(t, d).TempPath("exports/p1/cut.mp4")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,12 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 
 	"slate"
+	"slate/ffmpeg"
 )
 
 // Info is what ffprobe says of a media file: what a take records and what
@@ -94,10 +94,10 @@ func Probe(ctx context.Context, ffprobePath, file string) (Info, error) {
 	}
 	var stdout, stderr bytes.Buffer
 	// "file:" keeps a name with a colon from being read as a protocol.
-	cmd := exec.CommandContext(ctx, ffprobePath, "-v", "error", "-hide_banner",
+	cmd := ffmpeg.Command(ctx, ffprobePath, "-v", "error", "-hide_banner",
 		"-print_format", "json", "-show_format", "-show_streams", "file:"+abs)
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
+	if err := ffmpeg.Exec(cmd, nil); err != nil {
 		if ctx.Err() != nil {
 			return Info{}, ctx.Err()
 		}

@@ -21,6 +21,7 @@ import (
 	"slate/events"
 	"slate/session"
 	"slate/store/storetest"
+	"slate/waitfor"
 	"slate/web"
 )
 
@@ -143,7 +144,7 @@ func (s *site) browser() *browser {
 	s.t.Helper()
 	jar, err := cookiejar.New(nil)
 	must(s.t, err)
-	return &browser{t: s.t, s: s, client: &http.Client{Jar: jar, Timeout: time.Minute,
+	return &browser{t: s.t, s: s, client: &http.Client{Jar: jar, Timeout: waitfor.Guard,
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}}
 }
 
@@ -223,7 +224,7 @@ func (b *browser) bearer(method, path string, body any, status int, v any) {
 	b.t.Helper()
 	h := http.Header{"Authorization": {"Bearer " + b.Token}}
 	c := *b
-	c.client = &http.Client{Timeout: time.Minute}
+	c.client = &http.Client{Timeout: waitfor.Guard}
 	r := c.do(method, path, body, h)
 	if r.Status != status {
 		b.t.Fatalf("%s %s: %d, want %d: %.500s", method, path, r.Status, status, r.Body)

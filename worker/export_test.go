@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"slate"
 	"slate/export"
@@ -29,7 +28,7 @@ func (r *rig) renderAll(tier string) {
 	r.t.Helper()
 	stop := r.run(worker.Config{Slots: 2})
 	for _, j := range r.submit(tier).Items {
-		if j = r.waitJob(j.ID, 30*time.Second, finished); j.State != slate.JobSucceeded {
+		if j = r.waitJob(j.ID, finished); j.State != slate.JobSucceeded {
 			r.t.Fatalf("render = %+v", j)
 		}
 	}
@@ -43,13 +42,20 @@ func TestWorkerExports(t *testing.T) {
 	r := newRig(t, 1_000, 1_500)
 	r.renderAll("draft")
 	e := r.export(slate.PresetYouTube)
-	r.run(worker.Config{Slots: 1}) // no exporter: the export waits
-	time.Sleep(300 * time.Millisecond)
-	if j := r.waitJob(e.JobID, time.Second, func(*slate.Job) bool { return true }); j.State != slate.JobQueued {
+	// A worker with no exporter renders what was queued after the export,
+	// and leaves the export queued.
+	stop := r.run(worker.Config{Slots: 1})
+	for _, j := range r.submit("draft").Items {
+		if j = r.waitJob(j.ID, finished); j.State != slate.JobSucceeded {
+			t.Fatalf("render queued after the export = %+v", j)
+		}
+	}
+	stop()
+	if j := r.waitJob(e.JobID, func(*slate.Job) bool { return true }); j.State != slate.JobQueued {
 		t.Fatalf("a worker without an exporter took the export: %+v", j)
 	}
 	r.run(worker.Config{Slots: 1, Exporter: &export.Runner{}})
-	j := r.waitJob(e.JobID, time.Minute, finished)
+	j := r.waitJob(e.JobID, finished)
 	if j.State != slate.JobSucceeded || j.CostCharged != 0 {
 		t.Fatalf("export job = %+v", j)
 	}
@@ -82,11 +88,11 @@ func TestWorkerStopsCancelledExport(t *testing.T) {
 	r.renderAll("standard")
 	e := r.export(slate.PresetProRes4444)
 	r.run(worker.Config{Slots: 1, Exporter: &export.Runner{}})
-	r.waitJob(e.JobID, 20*time.Second, func(j *slate.Job) bool { return j.State == slate.JobRunning && j.Progress > 0 })
+	r.waitJob(e.JobID, func(j *slate.Job) bool { return j.State == slate.JobRunning && j.Progress > 0 })
 	if _, err := r.db.JobAction(r.ctx, e.JobID, slate.ActionCancel); err != nil {
 		t.Fatal(err)
 	}
-	if j := r.waitJob(e.JobID, 10*time.Second, finished); j.State != slate.JobCanceled {
+	if j := r.waitJob(e.JobID, finished); j.State != slate.JobCanceled {
 		t.Fatalf("cancelled export = %+v", j)
 	}
 	got, err := r.db.Export(r.ctx, e.ID)

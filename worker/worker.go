@@ -6,7 +6,10 @@
 // worker` runs more on other machines against the same PostgreSQL.
 //
 // A worker owns nothing the database does not also know: if it dies, its
-// leases lapse and any server's reaper puts the jobs back in the queue.
+// leases lapse and any server's reaper puts the jobs back in the queue. Its
+// children die with it (see package ffmpeg), and what it was writing lies
+// in its scratch directory under the media root, which the next worker to
+// start, or any running one, sweeps once it is older than a lease.
 package worker
 
 import (
@@ -20,6 +23,7 @@ import (
 	"time"
 
 	"slate"
+	"slate/clock"
 	"slate/engine"
 	"slate/export"
 	"slate/media"
@@ -62,6 +66,12 @@ type Config struct {
 	// told to stop; then they are cancelled and their leases left to lapse.
 	Grace  time.Duration
 	Logger *slog.Logger
+	// Clock dates the scratch directory and judges others' age; nil is
+	// the system clock.
+	Clock slate.Clock
+
+	// scratch is where this worker's renders write until they commit.
+	scratch *media.Scratch
 }
 
 // NewID names a worker after its host and process, with a random suffix so
@@ -108,6 +118,9 @@ func (c *Config) defaults() error {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	if c.Clock == nil {
+		c.Clock = clock.System{}
+	}
 	return nil
 }
 
@@ -117,6 +130,18 @@ func Run(ctx context.Context, c Config) error {
 	if err := c.defaults(); err != nil {
 		return err
 	}
+	// What dead workers left is swept before this one adds to it.
+	c.sweep()
+	scratch, err := c.Media.Scratch(c.ID)
+	if err != nil {
+		return fmt.Errorf("worker: %w", err)
+	}
+	c.scratch = scratch
+	defer func() {
+		if err := scratch.Close(); err != nil {
+			c.Logger.Error("worker: remove scratch directory", "worker", c.ID, "err", err)
+		}
+	}()
 	// Renders run on their own context, so stopping the claim loop does not
 	// cut a render that is about to finish.
 	renders, stopRenders := context.WithCancel(context.WithoutCancel(ctx))
@@ -128,6 +153,10 @@ func Run(ctx context.Context, c Config) error {
 	if c.Reap > 0 {
 		wg.Go(func() { c.reap(ctx) })
 	}
+	keeping, stopKeeping := context.WithCancel(context.WithoutCancel(ctx))
+	kept := make(chan struct{})
+	go func() { defer close(kept); c.keep(keeping) }()
+	defer func() { stopKeeping(); <-kept }()
 	<-ctx.Done()
 	done := make(chan struct{})
 	go func() { wg.Wait(); close(done) }()
@@ -167,24 +196,6 @@ func (c *Config) serves() []string {
 		names = append(names, slate.ExportEngine)
 	}
 	return names
-}
-
-// reap requeues lapsed leases every c.Reap.
-func (c *Config) reap(ctx context.Context) {
-	t := time.NewTicker(c.Reap)
-	defer t.Stop()
-	for {
-		if n, err := c.Queue.ReapLeases(ctx); err != nil && ctx.Err() == nil {
-			c.Logger.Error("worker: reap leases", "err", err)
-		} else if n > 0 {
-			c.Logger.Info("worker: lapsed leases requeued or failed", "jobs", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }
 
 // outcome is why a render ended early.
@@ -258,12 +269,19 @@ func (c *Config) run(ctx context.Context, cl *slate.Claim) {
 		c.fail(ctx, log, j, failure)
 		return
 	}
-	tmp, err := c.Media.TempPath(w.key)
+	tmp, err := c.scratch.TempPath(w.key)
 	if err != nil {
 		c.fail(ctx, log, j, engine.AsError(err))
 		return
 	}
-	defer c.Media.Discard(tmp)
+	// Whatever the outcome, the file is gone before it is reported, so a
+	// job seen to end has left nothing behind.
+	discard := func() {
+		if err := c.Media.Discard(tmp); err != nil {
+			log.Error("worker: discard", "err", err)
+		}
+	}
+	defer discard()
 
 	rctx, cancel := context.WithTimeout(ctx, c.RenderTimeout)
 	defer cancel()
@@ -318,6 +336,9 @@ func (c *Config) run(ctx context.Context, cl *slate.Claim) {
 	ended := why
 	mu.Unlock()
 
+	if ended != rendering || ctx.Err() != nil || err != nil {
+		discard()
+	}
 	switch {
 	case ended == leaseLost:
 		log.Warn("worker: lease lost; another worker has the job")
@@ -341,10 +362,12 @@ func (c *Config) finish(ctx context.Context, log *slog.Logger, j *slate.Job, tmp
 	key := w.key
 	info, err := media.Probe(ctx, c.FFprobe, tmp)
 	if err != nil {
+		_ = c.Media.Discard(tmp)
 		c.fail(ctx, log, j, engine.Errorf(slate.JobErrEngineFailed, false, "the engine's output is not a readable video: %v", err))
 		return
 	}
 	if err := c.Media.Commit(tmp, key); err != nil {
+		_ = c.Media.Discard(tmp)
 		c.fail(ctx, log, j, engine.AsError(fmt.Errorf("store the take: %w", err)))
 		return
 	}

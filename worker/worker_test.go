@@ -2,7 +2,9 @@ package worker_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -16,6 +18,7 @@ import (
 	"slate/media"
 	"slate/store"
 	"slate/store/storetest"
+	"slate/waitfor"
 	"slate/worker"
 )
 
@@ -92,23 +95,21 @@ func (r *rig) submit(tier string) *slate.Batch {
 	return b
 }
 
-// waitJob polls until the job satisfies ok.
-func (r *rig) waitJob(id string, within time.Duration, ok func(*slate.Job) bool) *slate.Job {
+// waitJob waits until the job satisfies ok.
+func (r *rig) waitJob(id string, ok func(*slate.Job) bool) *slate.Job {
 	r.t.Helper()
-	deadline := time.Now().Add(within)
-	for {
-		j, err := r.db.Job(r.ctx, id)
-		if err != nil {
+	var j *slate.Job
+	waitfor.Until(r.t, func() error {
+		var err error
+		if j, err = r.db.Job(r.ctx, id); err != nil {
 			r.t.Fatal(err)
 		}
-		if ok(j) {
-			return j
+		if !ok(j) {
+			return fmt.Errorf("job %s is %s (%d%%)", id, j.State, j.Progress)
 		}
-		if time.Now().After(deadline) {
-			r.t.Fatalf("job %s still %s (%d%%) after %s", id, j.State, j.Progress, within)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+		return nil
+	})
+	return j
 }
 
 func finished(j *slate.Job) bool { return j.State.Finished() }
@@ -129,7 +130,7 @@ func TestWorkerRendersTakes(t *testing.T) {
 	b := r.submit("draft")
 	r.run(worker.Config{Slots: 2})
 	for i, j := range b.Items {
-		j = r.waitJob(j.ID, 30*time.Second, finished)
+		j = r.waitJob(j.ID, finished)
 		if j.State != slate.JobSucceeded || j.CostCharged != j.Cost || j.TakeID == "" {
 			t.Fatalf("job %d = %+v", i, j)
 		}
@@ -171,11 +172,11 @@ func TestWorkerStopsCancelledRender(t *testing.T) {
 	b := r.submit("high")
 	r.run(worker.Config{Slots: 1})
 	id := b.Items[0].ID
-	r.waitJob(id, 20*time.Second, func(j *slate.Job) bool { return j.State == slate.JobRunning && j.Progress > 0 })
+	r.waitJob(id, func(j *slate.Job) bool { return j.State == slate.JobRunning && j.Progress > 0 })
 	if _, err := r.db.JobAction(r.ctx, id, slate.ActionCancel); err != nil {
 		t.Fatal(err)
 	}
-	j := r.waitJob(id, 10*time.Second, finished)
+	j := r.waitJob(id, finished)
 	if j.State != slate.JobCanceled || j.CostCharged != 0 || j.CostHeld != 0 || j.TakeID != "" {
 		t.Fatalf("cancelled job = %+v", j)
 	}
@@ -194,7 +195,7 @@ func TestWorkerReportsEngineFailure(t *testing.T) {
 	b := r.submit("draft")
 	broken := engine.NewRegistry(preview.New(preview.Config{FFmpeg: filepath.Join(t.TempDir(), "no-ffmpeg")}))
 	r.run(worker.Config{Slots: 1, Engines: broken})
-	j := r.waitJob(b.Items[0].ID, 10*time.Second, finished)
+	j := r.waitJob(b.Items[0].ID, finished)
 	if j.State != slate.JobFailed || j.Error == nil || j.Error.Code != slate.JobErrEngineUnavailable {
 		t.Fatalf("job = %+v, want failed with engine_unavailable", j)
 	}
@@ -207,13 +208,66 @@ func TestWorkerFinishesRenderInFlightAtShutdown(t *testing.T) {
 	t.Parallel()
 	r := newRig(t, 20_000)
 	b := r.submit("standard")
-	stop := r.run(worker.Config{Slots: 1, Grace: time.Minute})
+	// The grace outlasts the render however busy the machine is.
+	stop := r.run(worker.Config{Slots: 1, Grace: waitfor.Guard})
 	id := b.Items[0].ID
-	r.waitJob(id, 20*time.Second, func(j *slate.Job) bool { return j.State == slate.JobRunning })
+	r.waitJob(id, func(j *slate.Job) bool { return j.State == slate.JobRunning })
 	stop()
-	j := r.waitJob(id, time.Minute, finished)
+	j := r.waitJob(id, finished)
 	if j.State != slate.JobSucceeded || j.Attempts != 1 {
 		t.Fatalf("job after a graceful stop = %+v, want succeeded on its first attempt", j)
+	}
+}
+
+// TestWorkerSweepsScratch: a worker starting sweeps the scratch
+// directories that dead workers left longer than a lease ago, keeps its own
+// fresh while it runs, and removes it when it stops.
+func TestWorkerSweepsScratch(t *testing.T) {
+	t.Parallel()
+	r := newRig(t)
+	const lease = 30 * time.Second
+	left := func(owner string, old time.Duration) string {
+		s, err := r.dir.Scratch(owner)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.TempPath("takes/p1/ab/abcd.mp4"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Keep(time.Now().Add(-old)); err != nil {
+			t.Fatal(err)
+		}
+		return s.Dir()
+	}
+	dead := left("dead-worker", 2*lease)
+	// Another worker's, kept a moment ago: alive, and not this one's to take.
+	alive := left("live-worker", 0)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- worker.Run(ctx, worker.Config{ID: "new-worker", Queue: r.db, Media: r.dir, Lease: lease,
+			Engines: engine.NewRegistry(preview.New(preview.Config{})), Logger: slog.New(slog.DiscardHandler)})
+	}()
+	own := filepath.Join(r.dir.Root(), ".tmp", "new-worker")
+	waitfor.Until(t, func() error {
+		if _, err := os.Stat(own); err != nil {
+			return fmt.Errorf("the worker has no scratch directory yet: %v", err)
+		}
+		return nil
+	})
+	// The sweep ran before the worker made its own directory.
+	if _, err := os.Stat(dead); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a dead worker's scratch directory survived the start: %v", err)
+	}
+	if _, err := os.Stat(alive); err != nil {
+		t.Errorf("a live worker's scratch directory was swept: %v", err)
+	}
+	cancel()
+	if err, _ := waitfor.Recv(t, "the worker's end", done); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(own); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the worker's scratch directory outlived it: %v", err)
 	}
 }
 

@@ -7,11 +7,11 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"slate"
+	"slate/waitfor"
 )
 
 // ownerEmail is the producer's, who signs up in the browser.
@@ -257,13 +257,8 @@ func credits0(t *testing.T, c *apiClient, orgID string) int64 {
 // waitDownload waits for the browser to finish a download.
 func waitDownload(t *testing.T, done <-chan string) string {
 	t.Helper()
-	select {
-	case f := <-done:
-		return f
-	case <-time.After(30 * time.Second):
-		t.Fatal("no download finished")
-		return ""
-	}
+	f, _ := waitfor.Recv(t, "finished download", done)
+	return f
 }
 
 // probeDuration reads a media file's duration with ffprobe.

@@ -16,6 +16,8 @@ import (
 	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
+
+	"slate/waitfor"
 )
 
 // The browser tests drive the real `slate serve` binary from Debian's
@@ -133,10 +135,11 @@ func newTab(t *testing.T, ctx context.Context, base string) *tab {
 	return tb
 }
 
-// do runs steps with a deadline, failing the test with what it was doing.
+// do runs steps with a hang guard, failing the test with what it was
+// doing.
 func (b *tab) do(what string, steps ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 40*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, waitfor.Guard)
 	defer cancel()
 	if err := chromedp.Do(ctx, steps...); err != nil {
 		b.fail(what, err)
@@ -222,7 +225,7 @@ func (b *tab) clickText(sel, text string) {
 // eval evaluates a script expression.
 func eval[T any](b *tab, expr string) T {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 40*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, waitfor.Guard)
 	defer cancel()
 	v, err := chromedp.Run(ctx, chromedp.Evaluate[T](expr))
 	if err != nil {
@@ -232,13 +235,15 @@ func eval[T any](b *tab, expr string) T {
 }
 
 // until polls a script expression until it is true. It asks again after
-// an error, because a navigation in between destroys the page it asked.
+// an error, because a navigation in between destroys the page it asked
+// (and may leave the question unanswered: each try has a limit of its own,
+// after which it asks again).
 func (b *tab) until(what, expr string) {
 	b.t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
+	guard := time.Now().Add(waitfor.Guard)
 	var last error
-	for time.Now().Before(deadline) {
-		ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+	for time.Now().Before(guard) {
+		ctx, cancel := context.WithTimeout(b.ctx, 30*time.Second)
 		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("!!("+expr+")"))
 		cancel()
 		if err == nil && ok {
@@ -247,12 +252,12 @@ func (b *tab) until(what, expr string) {
 		last = err
 		time.Sleep(100 * time.Millisecond)
 	}
-	b.fail("wait until "+what, fmt.Errorf("timed out (last error: %v)", last))
+	b.fail("wait until "+what, fmt.Errorf("hung (last error: %v)", last))
 }
 
 func (b *tab) text(sel string) string {
 	b.t.Helper()
-	ctx, cancel := context.WithTimeout(b.ctx, 40*time.Second)
+	ctx, cancel := context.WithTimeout(b.ctx, waitfor.Guard)
 	defer cancel()
 	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
 	if err != nil {

@@ -3,7 +3,6 @@ package main_test
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,9 +15,9 @@ import (
 	"sync"
 	"syscall"
 	"testing"
-	"time"
 
 	"slate"
+	"slate/waitfor"
 )
 
 // The end-to-end tests (e2e_test.go) run the real binary: one `slate serve` process on a
@@ -119,29 +118,28 @@ func startServer(t *testing.T, dir string, extra ...string) *server {
 			s.cmd.Process.Kill()
 		}
 	})
-	deadline := time.Now().Add(30 * time.Second)
-	for {
+	waitfor.Until(t, func() error {
 		select {
 		case err := <-s.exited:
 			t.Fatalf("slate serve exited early: %v\nstdout:\n%s\nstderr:\n%s", err, s.stdout, s.stderr)
 		default:
 		}
-		var err error
-		if m := listening.FindStringSubmatch(s.stdout.String()); m != nil {
-			s.URL = m[1]
-			var resp *http.Response
-			if resp, err = http.Get(s.URL + "/healthz"); err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusOK {
-					return s
-				}
-			}
+		m := listening.FindStringSubmatch(s.stdout.String())
+		if m == nil {
+			return fmt.Errorf("slate serve not listening yet\nstderr:\n%s", s.stderr)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("slate serve not healthy after 30s (last: %v)\nstdout:\n%s\nstderr:\n%s", err, s.stdout, s.stderr)
+		s.URL = m[1]
+		resp, err := http.Get(s.URL + "/healthz")
+		if err != nil {
+			return fmt.Errorf("slate serve not healthy: %v\nstderr:\n%s", err, s.stderr)
 		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("slate serve not healthy: /healthz answers %d\nstderr:\n%s", resp.StatusCode, s.stderr)
+		}
+		return nil
+	})
+	return s
 }
 
 // stop sends SIGTERM and expects a graceful exit with status 0.
@@ -150,13 +148,8 @@ func (s *server) stop(t *testing.T) {
 	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-s.exited:
-		if err != nil {
-			t.Fatalf("slate serve after SIGTERM: %v, want exit 0\nstderr:\n%s", err, s.stderr)
-		}
-	case <-time.After(30 * time.Second):
-		t.Fatal("slate serve did not stop within 30s of SIGTERM")
+	if err, _ := waitfor.Recv(t, "exit of slate serve after SIGTERM", s.exited); err != nil {
+		t.Fatalf("slate serve after SIGTERM: %v, want exit 0\nstderr:\n%s", err, s.stderr)
 	}
 	if !strings.Contains(s.stderr.String(), `"msg":"stopped"`) {
 		t.Errorf("no graceful-stop log line; stderr:\n%s", s.stderr)
@@ -183,9 +176,9 @@ type result struct {
 
 func (c *cli) runIn(stdin string, args ...string) result {
 	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, binary(c.t), args...)
+	// Commands such as `queue watch` run as long as the renders they
+	// follow: only a hang ends them.
+	cmd := exec.CommandContext(waitfor.Context(c.t), binary(c.t), args...)
 	cmd.Env = cleanEnv(c.home, "SLATE_CONFIG="+c.config)
 	cmd.Stdin = strings.NewReader(stdin)
 	var out, errb bytes.Buffer

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"slate/store/storetest"
+	"slate/waitfor"
 )
 
 // lockedBuffer collects log lines the closer writes from its goroutine.
@@ -56,11 +58,7 @@ func TestClosePeriods(t *testing.T) {
 		env.Clock.Advance(31 * 24 * time.Hour)
 		waitFor(t, logs, 2)
 		stop()
-		select {
-		case <-done:
-		case <-time.After(5 * time.Second):
-			t.Fatal("the closer did not stop with its context")
-		}
+		waitfor.Recv(t, "the closer's stop with its context", done)
 		if strings.Contains(logs.String(), `"level":"ERROR"`) {
 			t.Errorf("closer logged an error: %s", logs)
 		}
@@ -70,11 +68,10 @@ func TestClosePeriods(t *testing.T) {
 // waitFor waits until the closer has logged n closes.
 func waitFor(t *testing.T, logs *lockedBuffer, n int) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for strings.Count(logs.String(), `"msg":"periods closed","organisations":1`) < n {
-		if time.Now().After(deadline) {
-			t.Fatalf("fewer than %d closes in the closer's log: %s", n, logs)
+	waitfor.Until(t, func() error {
+		if got := strings.Count(logs.String(), `"msg":"periods closed","organisations":1`); got < n {
+			return fmt.Errorf("%d of %d closes in the closer's log: %s", got, n, logs)
 		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return nil
+	})
 }

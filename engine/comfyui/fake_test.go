@@ -25,20 +25,23 @@ type fake struct {
 	video []byte
 
 	// What the server does.
-	reject   bool          // POST /prompt fails validation (400)
-	status   int           // POST /prompt answers this status instead
-	slow     time.Duration // POST /prompt answers after this long
-	noSocket bool          // /ws is not there (404)
-	hang     bool          // the prompt runs until interrupted
-	pending  bool          // the prompt waits in the queue behind others
-	fail     bool          // the prompt fails in a node
-	noOutput bool          // the prompt saves no file
+	reject   bool // POST /prompt fails validation (400)
+	status   int  // POST /prompt answers this status instead
+	stall    bool // POST /prompt never answers
+	noSocket bool // /ws is not there (404)
+	hang     bool // the prompt runs until interrupted
+	pending  bool // the prompt waits in the queue behind others
+	fail     bool // the prompt fails in a node
+	noOutput bool // the prompt saves no file
 
 	mu          sync.Mutex
 	posted      []map[string]any
 	interrupts  []map[string]any
 	deletes     []any
 	sockets     map[string]*websocket.Conn
+	socketed    *sync.Cond // signalled when a socket registers
+	polled      chan struct{}
+	pollOnce    sync.Once
 	running     string
 	history     map[string]any
 	interrupted chan struct{}
@@ -49,7 +52,8 @@ type fake struct {
 func newFake(t *testing.T, setup func(f *fake)) *fake {
 	t.Helper()
 	f := &fake{t: t, video: clip(t), sockets: map[string]*websocket.Conn{}, history: map[string]any{},
-		interrupted: make(chan struct{})}
+		interrupted: make(chan struct{}), polled: make(chan struct{})}
+	f.socketed = sync.NewCond(&f.mu)
 	if setup != nil {
 		setup(f)
 	}
@@ -102,12 +106,9 @@ func (f *fake) prompt(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	f.posted = append(f.posted, body)
 	f.mu.Unlock()
-	if f.slow > 0 {
-		select {
-		case <-time.After(f.slow):
-		case <-r.Context().Done():
-			return
-		}
+	if f.stall {
+		<-r.Context().Done()
+		return
 	}
 	if f.status != 0 {
 		writeJSON(w, f.status, map[string]any{"error": "server on fire"})
@@ -136,15 +137,15 @@ func (f *fake) execute(id, clientID string) {
 	if f.pending {
 		return
 	}
+	// The engine opens its socket before it posts, but the socket's
+	// handler may register it just after the post arrives.
 	var conn *websocket.Conn
-	for range 100 { // the socket may register just after the post
+	if !f.noSocket {
 		f.mu.Lock()
-		conn = f.sockets[clientID]
-		f.mu.Unlock()
-		if conn != nil || f.noSocket {
-			break
+		for conn = f.sockets[clientID]; conn == nil; conn = f.sockets[clientID] {
+			f.socketed.Wait()
 		}
-		time.Sleep(10 * time.Millisecond)
+		f.mu.Unlock()
 	}
 	send := func(kind string, data map[string]any) {
 		if conn != nil {
@@ -213,6 +214,7 @@ func (f *fake) socket(w http.ResponseWriter, r *http.Request) {
 		"status": map[string]any{"exec_info": map[string]any{"queue_remaining": 0}}, "sid": clientID}})
 	f.mu.Lock()
 	f.sockets[clientID] = conn
+	f.socketed.Broadcast()
 	f.mu.Unlock()
 	for {
 		if _, _, err := conn.Read(r.Context()); err != nil {
@@ -222,6 +224,7 @@ func (f *fake) socket(w http.ResponseWriter, r *http.Request) {
 }
 
 func (f *fake) getHistory(w http.ResponseWriter, r *http.Request) {
+	f.pollOnce.Do(func() { close(f.polled) })
 	id := r.PathValue("id")
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -5,11 +5,12 @@ import (
 	"context"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"time"
+
+	"slate/ffmpeg"
 )
 
 // fontDirs are where Linux distributions keep fonts.
@@ -36,9 +37,11 @@ var knownFonts = []string{
 func FindFont(ctx context.Context) string {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, "fc-match", "--format=%{file}", "DejaVu Sans:style=Book").Output()
-	if err == nil {
-		if f := string(bytes.TrimSpace(out)); isFont(f) {
+	var out bytes.Buffer
+	cmd := ffmpeg.Command(ctx, "fc-match", "--format=%{file}", "DejaVu Sans:style=Book")
+	cmd.Stdout = &out
+	if err := ffmpeg.Exec(cmd, nil); err == nil {
+		if f := string(bytes.TrimSpace(out.Bytes())); isFont(f) {
 			return f
 		}
 	}

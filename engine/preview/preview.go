@@ -29,8 +29,9 @@ type Config struct {
 	// Font is the font file to draw with; empty means FindFont's choice,
 	// made at the first render.
 	Font string
-	// TempDir is where the text files for drawtext go; empty means
-	// os.TempDir().
+	// TempDir is where the text files for drawtext go; empty means the
+	// output's directory, so a worker's scratch directory holds everything
+	// a render writes and a crash leaves nothing elsewhere.
 	TempDir string
 }
 
@@ -74,16 +75,16 @@ func (e *Engine) Render(ctx context.Context, spec slate.RenderSpec, dst string, 
 		return engine.Errorf(slate.JobErrEngineUnavailable, true, "preview: ffmpeg not found: %v", err)
 	}
 
-	files, cleanup, err := e.writeCard(spec)
+	dst, err = filepath.Abs(dst)
+	if err != nil {
+		return engine.Errorf(slate.JobErrEngineFailed, false, "preview: %v", err)
+	}
+	files, cleanup, err := e.writeCard(spec, filepath.Dir(dst))
 	if err != nil {
 		return engine.Errorf(slate.JobErrEngineFailed, true, "preview: %v", err)
 	}
 	defer cleanup()
 
-	dst, err = filepath.Abs(dst)
-	if err != nil {
-		return engine.Errorf(slate.JobErrEngineFailed, false, "preview: %v", err)
-	}
 	tmp, err := os.CreateTemp(filepath.Dir(dst), "."+filepath.Base(dst)+".*.part")
 	if err != nil {
 		return engine.Errorf(slate.JobErrEngineFailed, true, "preview: %v", err)
@@ -111,9 +112,14 @@ func (e *Engine) Render(ctx context.Context, spec slate.RenderSpec, dst string, 
 }
 
 // writeCard lays out spec and writes each text to its own file in a fresh
-// private directory, which cleanup removes.
-func (e *Engine) writeCard(spec slate.RenderSpec) (Files, func(), error) {
-	dir, err := os.MkdirTemp(e.cfg.TempDir, "slate-preview-")
+// private directory in the configured TempDir, else in near, which cleanup
+// removes.
+func (e *Engine) writeCard(spec slate.RenderSpec, near string) (Files, func(), error) {
+	parent := e.cfg.TempDir
+	if parent == "" {
+		parent = near
+	}
+	dir, err := os.MkdirTemp(parent, ".slate-preview-")
 	if err != nil {
 		return Files{}, nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"slate"
 	"slate/queue"
 	"slate/store/storetest"
+	"slate/waitfor"
 )
 
 // schedOrg is one organisation of a scheduler test and what the test
@@ -82,8 +83,9 @@ func TestQueueSchedulerDrains(t *testing.T) {
 		var claimed sync.Map // job id → worker
 		var done atomic.Int64
 		var wg sync.WaitGroup
-		ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second) // generous for -race
-		defer cancel()
+		// However long the drain takes on a busy machine, it is hung only
+		// when no job finishes for the guard.
+		ctx := waitfor.Moving(t, done.Load)
 		for w := range 16 {
 			worker := "w" + string(rune('A'+w))
 			wg.Go(func() {
@@ -119,7 +121,7 @@ func TestQueueSchedulerDrains(t *testing.T) {
 		}
 		wg.Wait()
 		if ctx.Err() != nil {
-			t.Fatalf("workers did not drain the queue in time: %d of %d done", done.Load(), total)
+			t.Fatalf("hung: workers stopped draining the queue at %d of %d done", done.Load(), total)
 		}
 		t.Logf("16 workers drained %d jobs in %v", total, time.Since(start).Round(time.Millisecond))
 		if t.Failed() {
@@ -173,13 +175,16 @@ func TestQueueSchedulerUnderChurn(t *testing.T) {
 			orgs[o.o.Org.ID] = o
 			all = append(all, o)
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second) // generous for -race
-		defer cancel()
+		var stopped, failed, finished, acted, refused atomic.Int64
+		// Hung only when neither workers nor members get anything done for
+		// the guard.
+		ctx := waitfor.Moving(t, func() int64 {
+			return stopped.Load() + failed.Load() + finished.Load() + acted.Load() + refused.Load()
+		})
 		var churning atomic.Bool
 		churning.Store(true)
 		var inFlight atomic.Int64
 		var running sync.Map // job id → worker: no job is run by two at once
-		var stopped, failed, finished atomic.Int64
 		var wg sync.WaitGroup
 		for w := range 8 {
 			worker := "w" + string(rune('A'+w))
@@ -244,7 +249,6 @@ func TestQueueSchedulerUnderChurn(t *testing.T) {
 		var members sync.WaitGroup
 		actions := []slate.JobAction{slate.ActionPause, slate.ActionResume, slate.ActionCancel, slate.ActionRetry,
 			slate.ActionApprove, slate.ActionReject, slate.ActionTop}
-		var acted, refused atomic.Int64
 		for i, o := range all {
 			rng := rand.New(rand.NewPCG(uint64(i), 11))
 			members.Go(func() {
@@ -294,7 +298,7 @@ func TestQueueSchedulerUnderChurn(t *testing.T) {
 		churning.Store(false)
 		wg.Wait()
 		if ctx.Err() != nil {
-			t.Fatal("workers did not settle in time")
+			t.Fatal("hung: workers and members stopped getting anything done")
 		}
 		if t.Failed() {
 			return
