@@ -105,6 +105,10 @@ type TokenInput struct {
 // UserService signs people up and in and resolves credentials.
 type UserService interface {
 	Signup(ctx context.Context, in Signup) (*User, error)
+	// Join is Signup that also opens the account's first session, in the
+	// same transaction and with the one password hash: sign-up in the API
+	// never creates an account it then fails to sign in.
+	Join(ctx context.Context, in Signup) (*Token, *User, error)
 	// Login checks the password and returns a new session token.
 	Login(ctx context.Context, email, password string) (*Token, *User, error)
 	// CreateToken makes an API token for the user in ctx.

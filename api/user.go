@@ -45,10 +45,8 @@ func (s *Server) registerUsers() {
 		if err := s.admitSignIn(ctx); err != nil {
 			return nil, err
 		}
-		if _, err := s.Users.Signup(ctx, in.Body); err != nil {
-			return nil, err
-		}
-		return s.login(ctx, slate.NormalizeEmail(in.Body.Email), in.Body.Password)
+		t, u, err := s.Users.Join(ctx, in.Body)
+		return sessionOf(ctx, t, u, err)
 	})
 	register(s, huma.Operation{
 		OperationID: "login", Method: http.MethodPost, Path: "/api/v1/auth/login", Tags: tags,
@@ -97,6 +95,11 @@ func (s *Server) registerUsers() {
 // API clients share one endpoint.
 func (s *Server) login(ctx context.Context, email, password string) (*sessionOut, error) {
 	t, u, err := s.Users.Login(ctx, email, password)
+	return sessionOf(ctx, t, u, err)
+}
+
+// sessionOf answers a new session token as the body and the cookie.
+func sessionOf(ctx context.Context, t *slate.Token, u *slate.User, err error) (*sessionOut, error) {
 	if err != nil {
 		return nil, err
 	}

@@ -22,15 +22,26 @@ var (
 // conflict. Like a sign-in, it counts against the email's failures until it
 // succeeds, and its hash waits for the password gate.
 func (s *DB) Signup(ctx context.Context, in slate.Signup) (*slate.User, error) {
+	_, u, err := s.signup(ctx, in, false)
+	return u, err
+}
+
+// Join is Signup with the account's first session made in its transaction.
+func (s *DB) Join(ctx context.Context, in slate.Signup) (*slate.Token, *slate.User, error) {
+	return s.signup(ctx, in, true)
+}
+
+func (s *DB) signup(ctx context.Context, in slate.Signup, session bool) (*slate.Token, *slate.User, error) {
 	in.Email = slate.NormalizeEmail(in.Email)
 	if err := in.Validate(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	hash, err := admitHash(ctx, s, in.Email, func() (string, error) { return hashPassword(in.Password, s.pw) })
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	u := &slate.User{ID: s.newID("usr"), Email: in.Email, Name: in.Name}
+	var tok *slate.Token
 	err = s.withTx(ctx, func(tx *Tx) error {
 		u.CreatedAt = tx.now
 		_, err := tx.ExecContext(ctx, `INSERT INTO users (id, email, name, password_hash, created_at)
@@ -38,15 +49,19 @@ func (s *DB) Signup(ctx context.Context, in slate.Signup) (*slate.User, error) {
 		if s.dialect.isUnique(err) {
 			return slate.Errorf(slate.ECONFLICT, "an account with email %q already exists", in.Email)
 		}
+		if err != nil || !session {
+			return err
+		}
+		tok, err = s.insertToken(ctx, tx, u.ID, slate.TokenSession, "session", slate.SessionTTL)
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := s.endAttempt(ctx, in.Email); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return u, nil
+	return tok, u, nil
 }
 
 // Login checks email and password and opens a session. An unknown email
@@ -122,24 +137,33 @@ func (s *DB) CreateToken(ctx context.Context, in slate.TokenInput) (*slate.Token
 // issueToken stores a new token's hash; ttl 0 means it never expires. The
 // secret is 160 random bits, so a plain SHA-256 of it is a safe lookup key.
 func (s *DB) issueToken(ctx context.Context, userID string, kind slate.TokenKind, name string, ttl time.Duration) (*slate.Token, error) {
+	var t *slate.Token
+	err := s.withTx(ctx, func(tx *Tx) (err error) {
+		t, err = s.insertToken(ctx, tx, userID, kind, name, ttl)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// insertToken makes a token in tx; only its hash is stored.
+func (s *DB) insertToken(ctx context.Context, tx *Tx, userID string, kind slate.TokenKind, name string, ttl time.Duration) (*slate.Token, error) {
 	raw := make([]byte, 20)
 	if _, err := rand.Read(raw); err != nil {
 		return nil, err
 	}
 	secret := "slt_" + base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(raw)
-	t := &slate.Token{ID: s.newID("tok"), Name: name, Kind: kind, Secret: secret}
-	err := s.withTx(ctx, func(tx *Tx) error {
-		t.CreatedAt = tx.now
-		var exp sql.NullInt64
-		if ttl > 0 {
-			e := tx.now.Add(ttl)
-			t.ExpiresAt = &e
-			exp = sql.NullInt64{Int64: ms(e), Valid: true}
-		}
-		_, err := tx.ExecContext(ctx, `INSERT INTO tokens (id, user_id, kind, name, hash, created_at, expires_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, t.ID, userID, string(kind), name, tokenHash(secret), ms(tx.now), exp)
-		return err
-	})
+	t := &slate.Token{ID: s.newID("tok"), Name: name, Kind: kind, Secret: secret, CreatedAt: tx.now}
+	var exp sql.NullInt64
+	if ttl > 0 {
+		e := tx.now.Add(ttl)
+		t.ExpiresAt = &e
+		exp = sql.NullInt64{Int64: ms(e), Valid: true}
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO tokens (id, user_id, kind, name, hash, created_at, expires_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)`, t.ID, userID, string(kind), name, tokenHash(secret), ms(tx.now), exp)
 	if err != nil {
 		return nil, err
 	}

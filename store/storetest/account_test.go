@@ -2,6 +2,7 @@ package storetest_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -66,6 +67,42 @@ func TestSignupRejectsBadInput(t *testing.T) {
 		}
 		if _, _, err := env.DB.Login(context.Background(), "x@example.test", "long enough pw"); err == nil {
 			t.Error("a refused signup left an account behind")
+		}
+	})
+}
+
+// Join makes the account and its first session with one password hash, so
+// a sign-up is never left half done: a taken email makes neither.
+func TestJoinOpensTheFirstSession(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		ctx := context.Background()
+		tok, u, err := env.DB.Join(ctx, slate.Signup{Email: "Grace@Example.test", Password: "long enough pw", Name: "Grace"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if tok.Kind != slate.TokenSession || tok.ExpiresAt == nil || !tok.ExpiresAt.Equal(env.Clock.Now().Add(slate.SessionTTL)) {
+			t.Errorf("token %+v, want a session expiring after %s", tok, slate.SessionTTL)
+		}
+		who, err := env.DB.Authenticate(ctx, tok.Secret)
+		if err != nil || who.ID != u.ID || who.Email != "grace@example.test" {
+			t.Fatalf("authenticate: %+v %v", who, err)
+		}
+		accounts := func() string {
+			var keep []string
+			for _, line := range strings.Split(storetest.Dump(t, env), "\n") {
+				if strings.HasPrefix(line, "users:") || strings.HasPrefix(line, "tokens:") {
+					keep = append(keep, line)
+				}
+			}
+			return strings.Join(keep, "\n")
+		}
+		before := accounts()
+		if _, _, err := env.DB.Join(ctx, slate.Signup{Email: "grace@example.test", Password: "long enough pw", Name: "Again"}); slate.ErrorCode(err) != slate.ECONFLICT {
+			t.Fatalf("taken email: got %v, want conflict", err)
+		}
+		if after := accounts(); after != before {
+			t.Error("a refused join wrote users or tokens")
 		}
 	})
 }
