@@ -30,6 +30,9 @@ const (
 	EAPPROVAL Code = "approval_required"
 	// EEXPIRED refuses a quote past its validity.
 	EEXPIRED Code = "expired"
+	// ERATELIMITED refuses a request beyond a rate or concurrency limit;
+	// the client may try again later.
+	ERATELIMITED Code = "rate_limited"
 )
 
 // Error is the one error type of Slate. Extra fields carry what the spec asks

@@ -49,6 +49,12 @@ type Server struct {
 
 	// MaxBodyBytes limits request bodies; 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// StreamsPerCredential and StreamsPerOrg cap the event streams open
+	// at once on this server for one token or session, and for one
+	// organisation; 0 means DefaultStreamsPerCredential and
+	// DefaultStreamsPerOrg.
+	StreamsPerCredential int
+	StreamsPerOrg        int
 
 	once    sync.Once
 	mux     *http.ServeMux
@@ -59,6 +65,7 @@ type Server struct {
 	opIDs   map[string]string
 	public  map[string]bool
 	metrics *metrics
+	streams *streamSlots
 }
 
 // DefaultMaxBodyBytes is the request body limit unless configured otherwise.
@@ -139,6 +146,7 @@ func (s *Server) init() {
 		s.registerQueue()
 		s.registerTakes()
 		s.registerExports()
+		s.streams = newStreamSlots(s.StreamsPerCredential, s.StreamsPerOrg)
 		s.registerEvents()
 		s.registerWebhooks()
 		s.tidyDocument()
@@ -184,7 +192,7 @@ func register[I, O any](s *Server, op huma.Operation, o opts, h func(context.Con
 		errs[http.StatusRequestEntityTooLarge] = true
 	}
 	op.Errors = nil
-	for _, e := range []int{400, 401, 402, 403, 404, 409, 410, 413, 423, 500, 503} {
+	for _, e := range []int{400, 401, 402, 403, 404, 409, 410, 413, 423, 429, 500, 503} {
 		if errs[e] {
 			op.Errors = append(op.Errors, e)
 		}

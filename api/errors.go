@@ -21,7 +21,7 @@ type Problem struct {
 	Title  string     `json:"title" doc:"Short summary of the HTTP status"`
 	Status int        `json:"status" doc:"HTTP status code"`
 	Detail string     `json:"detail" doc:"What went wrong in this occurrence"`
-	Code   slate.Code `json:"code" enum:"invalid,unauthenticated,insufficient_credits,spend_cap_exceeded,forbidden,plan_limit,not_found,conflict,approval_required,expired,too_large,locked,internal" doc:"Stable machine-readable error code"`
+	Code   slate.Code `json:"code" enum:"invalid,unauthenticated,insufficient_credits,spend_cap_exceeded,forbidden,plan_limit,not_found,conflict,approval_required,expired,too_large,locked,rate_limited,internal" doc:"Stable machine-readable error code"`
 	// MissingPermission names the permission a 403 lacked.
 	MissingPermission slate.Permission `json:"missing_permission,omitempty"`
 	// Lock names the lock that refused a write (423).
@@ -75,6 +75,8 @@ func Status(code slate.Code) int {
 		return http.StatusRequestEntityTooLarge
 	case slate.ELOCKED:
 		return http.StatusLocked
+	case slate.ERATELIMITED:
+		return http.StatusTooManyRequests
 	default:
 		return http.StatusInternalServerError
 	}
@@ -91,7 +93,7 @@ func codeOfStatus(status int) slate.Code {
 	}
 	// Several codes share a status; the general one names a bare status.
 	for _, c := range []slate.Code{slate.EUNAUTHENTICATED, slate.ECREDITS, slate.EFORBIDDEN,
-		slate.ENOTFOUND, slate.ECONFLICT, slate.EEXPIRED, slate.ETOOLARGE, slate.ELOCKED} {
+		slate.ENOTFOUND, slate.ECONFLICT, slate.EEXPIRED, slate.ETOOLARGE, slate.ELOCKED, slate.ERATELIMITED} {
 		if Status(c) == status {
 			return c
 		}

@@ -30,6 +30,7 @@ func TestStatusOfCodes(t *testing.T) {
 		{slate.EEXPIRED, 410, slate.EEXPIRED},
 		{slate.ETOOLARGE, 413, slate.ETOOLARGE},
 		{slate.ELOCKED, 423, slate.ELOCKED},
+		{slate.ERATELIMITED, 429, slate.ERATELIMITED},
 		{slate.EINTERNAL, 500, slate.EINTERNAL},
 	} {
 		t.Run(string(tc.code), func(t *testing.T) {

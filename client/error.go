@@ -80,6 +80,7 @@ var codeForStatus = map[int]slate.Code{
 	http.StatusGone:                  slate.EEXPIRED,
 	http.StatusRequestEntityTooLarge: slate.ETOOLARGE,
 	http.StatusLocked:                slate.ELOCKED,
+	http.StatusTooManyRequests:       slate.ERATELIMITED,
 }
 
 func decodeError(resp *http.Response, body []byte) *Error {

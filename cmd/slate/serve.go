@@ -74,6 +74,8 @@ type serveOptions struct {
 	addr    string
 	demo    bool
 	history time.Duration
+	// streamsPerCred and streamsPerOrg cap open event streams.
+	streamsPerCred, streamsPerOrg int
 }
 
 func (a *app) serveCommand() *cobra.Command {
@@ -92,6 +94,10 @@ func (a *app) serveCommand() *cobra.Command {
 	renderFlags(fs, &o.renderOptions, 2)
 	fs.DurationVar(&o.history, "history", store.DefaultHistory, "how long finished jobs, events and webhook deliveries are kept")
 	fs.BoolVar(&o.demo, "demo", false, "seed a demo organisation and project, and print its login")
+	fs.IntVar(&o.streamsPerCred, "streams-per-credential", envInt("SLATE_STREAMS_PER_CREDENTIAL", api.DefaultStreamsPerCredential),
+		"event streams one token or session may hold open on this server (env SLATE_STREAMS_PER_CREDENTIAL)")
+	fs.IntVar(&o.streamsPerOrg, "streams-per-org", envInt("SLATE_STREAMS_PER_ORG", api.DefaultStreamsPerOrg),
+		"event streams one organisation may hold open on this server (env SLATE_STREAMS_PER_ORG)")
 	return cmd
 }
 
@@ -106,6 +112,9 @@ func envOr(key, def string) string {
 // connections and lets requests in flight finish.
 func (a *app) serve(ctx context.Context, o serveOptions) error {
 	log := slog.New(slog.NewJSONHandler(a.stderr, nil))
+	if o.streamsPerCred < 1 || o.streamsPerOrg < 1 {
+		return usagef("--streams-per-credential and --streams-per-org must be at least 1")
+	}
 	if err := os.MkdirAll(o.data, 0o750); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
@@ -166,6 +175,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		Queue: db, Takes: db, Exports: db, Media: dir,
 		Clock: clk, Logger: log, Ready: db.Ping,
 		Webhooks: db, Events: broker,
+		StreamsPerCredential: o.streamsPerCred, StreamsPerOrg: o.streamsPerOrg,
 	}
 	app := &web.Server{
 		Users: db, Orgs: db, Projects: db, Tree: db, Credits: db, Queue: db, Takes: db,

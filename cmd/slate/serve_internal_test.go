@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -76,5 +77,28 @@ func waitFor(t *testing.T, logs *lockedBuffer, n int) {
 			t.Fatalf("fewer than %d closes in the closer's log: %s", n, logs)
 		}
 		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// TestServeStreamCapFlags: a stream cap below one is a usage error, found
+// before the server opens anything.
+func TestServeStreamCapFlags(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"--streams-per-credential", "0"},
+		{"--streams-per-org", "-1"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			t.Parallel()
+			data := t.TempDir() + "/never"
+			var out, errs strings.Builder
+			code := run(append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data}, args...), strings.NewReader(""), &out, &errs)
+			if code != exitUsage || !strings.Contains(errs.String(), "must be at least 1") {
+				t.Errorf("exit %d, stderr %q", code, errs.String())
+			}
+			if _, err := os.Stat(data); !os.IsNotExist(err) {
+				t.Errorf("the data directory was made: %v", err)
+			}
+		})
 	}
 }
