@@ -88,8 +88,8 @@ func (s *Subscription) hand(batch *slate.EventBatch, msgs map[string]*Message) {
 		// What the store answers a non-member, so the feed ends as it
 		// would reading the events itself.
 		s.err = slate.NotFound("organisation", s.org)
-	case a.Perms.Require(slate.PermRead) != nil:
-		s.err = a.Perms.Require(slate.PermRead)
+	case !a.Perms.Has(slate.PermRead):
+		s.err = slate.Forbidden(slate.PermRead)
 	case s.behind:
 		// The reader will read these from the store.
 	default:

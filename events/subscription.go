@@ -78,9 +78,6 @@ type Subscription struct {
 // Close ends the subscription; Next must not be called after.
 func (s *Subscription) Close() {
 	b := s.b
-	if s.timer != nil {
-		s.timer.Stop()
-	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	delete(b.subs[s.org], s)
