@@ -31,9 +31,10 @@ const (
 	EAPPROVAL Code = "approval_required"
 	// EEXPIRED refuses a quote past its validity.
 	EEXPIRED Code = "expired"
-	// ERATELIMITED refuses an attempt made too soon: too many sign-ins from
-	// one address or for one account, or more password checks waiting than
-	// the server will queue. RetryAfter says when to try again.
+	// ERATELIMITED refuses a request beyond a rate or concurrency limit: too
+	// many sign-ins from one address or for one account, more password
+	// checks waiting than the server will queue, or too many event streams
+	// open. RetryAfter says when to try again.
 	ERATELIMITED Code = "rate_limited"
 )
 

@@ -42,3 +42,63 @@ type EventRef struct {
 	ID    string
 	OrgID string
 }
+
+// EventScope is who in an organisation may see an event, by its project.
+type EventScope uint8
+
+const (
+	// ScopeOrg is an event of no project or of an unrestricted one: every
+	// member sees it.
+	ScopeOrg EventScope = iota
+	// ScopeRestricted is an event of a restricted project: owners and the
+	// members named on the project see it.
+	ScopeRestricted
+	// ScopeDeleted is an event of a project since deleted: only owners see
+	// it, as nobody else can be told whether it was restricted.
+	ScopeDeleted
+)
+
+// ScopedEvent is a stored event with its scope: what a process's event
+// broker reads once and hands to every feed of the organisation.
+type ScopedEvent struct {
+	*Event
+	Scope EventScope
+}
+
+// EventAccess is what one member may see of their organisation's events.
+type EventAccess struct {
+	Perms Permissions
+	// Named holds the restricted projects of the organisation that name the
+	// member.
+	Named map[string]bool
+}
+
+// Sees reports whether the holder of a may see e. It is the rule the
+// store's Events query applies in SQL, for a feed handed events that were
+// read once for many members: owners see everything; others see events of
+// no project, of unrestricted projects and of restricted projects they are
+// named on.
+func (a *EventAccess) Sees(e ScopedEvent) bool {
+	if a == nil {
+		return false
+	}
+	if a.Perms.Has(PermOwner) {
+		return true
+	}
+	switch e.Scope {
+	case ScopeOrg:
+		return true
+	case ScopeRestricted:
+		return a.Named[e.ProjectID]
+	}
+	return false
+}
+
+// EventBatch is a run of one organisation's events, oldest first, with
+// the access of the members listening to them, read in one snapshot so
+// that what each member is shown agrees with what they might read.
+type EventBatch struct {
+	Events []ScopedEvent
+	// Access is keyed by user id. A user who is not a member has none.
+	Access map[string]*EventAccess
+}

@@ -58,6 +58,12 @@ type Server struct {
 	// SignIn paces sign-ups, logins, invitation acceptances and token
 	// creation per client address and account.
 	SignIn SignInLimits
+	// StreamsPerCredential and StreamsPerOrg cap the event streams open
+	// at once on this server for one token or session, and for one
+	// organisation; 0 means DefaultStreamsPerCredential and
+	// DefaultStreamsPerOrg.
+	StreamsPerCredential int
+	StreamsPerOrg        int
 
 	once    sync.Once
 	mux     *http.ServeMux
@@ -69,6 +75,7 @@ type Server struct {
 	public  map[string]bool
 	metrics *metrics
 	guard   *signInGuard
+	streams *streamSlots
 }
 
 // DefaultMaxBodyBytes is the request body limit unless configured otherwise.
@@ -151,6 +158,7 @@ func (s *Server) init() {
 		s.registerQueue()
 		s.registerTakes()
 		s.registerExports()
+		s.streams = newStreamSlots(s.StreamsPerCredential, s.StreamsPerOrg)
 		s.registerEvents()
 		s.registerWebhooks()
 		s.tidyDocument()

@@ -3,8 +3,8 @@ package api
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/danielgtaylor/huma/v2"
@@ -33,14 +33,16 @@ func (s *Server) registerEvents() {
 			"(the kind) and `data` (the event as JSON), with a comment every 15 s to keep the connection open. " +
 			"Without a cursor the feed starts now; with Last-Event-ID (or ?after=) it first replays what came after " +
 			"that event. With follow=false it sends the stored events after the cursor (all of them without one) " +
-			"and ends. Events of projects the member may not see are left out.",
+			"and ends. Events of projects the member may not see are left out. A server holds at most a set number " +
+			"of streams open per token or session and per organisation (20 and 500 by default); beyond them it " +
+			"answers 429 `rate_limited` with Retry-After.",
 		Responses: map[string]*huma.Response{"200": {
 			Description: "The event stream",
 			Content: map[string]*huma.MediaType{"text/event-stream": {Schema: &huma.Schema{
 				Type: huma.TypeString, Description: "id: <event id>\\nevent: <kind>\\ndata: <Event JSON>\\n\\n, repeated"}}},
 		}},
 	}
-	register(s, op, errsRead, func(ctx context.Context, in *eventsIn) (*huma.StreamResponse, error) {
+	register(s, op, opts{errs: []int{403, 404, 429}}, func(ctx context.Context, in *eventsIn) (*huma.StreamResponse, error) {
 		if s.Events == nil {
 			return nil, slate.Errorf(slate.EINTERNAL, "the event broker is not running")
 		}
@@ -52,12 +54,22 @@ func (s *Server) registerEvents() {
 			// A feed that does not wait would have nothing to say from now.
 			after = events.Beginning
 		}
+		// Subscribing checks membership first, so someone who may not read
+		// the organisation learns nothing from its streams being full.
 		sub, err := s.Events.Subscribe(ctx, in.Org, after)
 		if err != nil {
 			return nil, err
 		}
+		release, err := s.streams.take(secretFrom(ctx), in.Org)
+		if err != nil {
+			sub.Close()
+			return nil, err
+		}
 		return &huma.StreamResponse{Body: func(hctx huma.Context) {
+			// The slot is free before the subscription is gone, so that
+			// whoever sees the subscription gone finds the slot free.
 			defer sub.Close()
+			defer release()
 			_, w := humago.Unwrap(hctx)
 			s.stream(w, sub, in.Follow)
 		}}, nil
@@ -74,18 +86,11 @@ func (s *Server) stream(w http.ResponseWriter, sub *events.Subscription, follow 
 	// Proxies such as nginx would otherwise buffer the stream.
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	var buf bytes.Buffer
-	buf.WriteString("retry: 3000\n\n")
+	out := &sseWriter{w: w, rc: rc}
+	out.buf().WriteString("retry: 3000\n\n")
 	for {
-		if buf.Len() > 0 {
-			_ = rc.SetWriteDeadline(time.Now().Add(eventWriteTimeout))
-			if _, err := w.Write(buf.Bytes()); err != nil {
-				return
-			}
-			if err := rc.Flush(); err != nil {
-				return
-			}
-			buf.Reset()
+		if err := out.flush(); err != nil {
+			return
 		}
 		if !follow && sub.CaughtUp() {
 			return
@@ -95,18 +100,75 @@ func (s *Server) stream(w http.ResponseWriter, sub *events.Subscription, follow 
 			return
 		}
 		if len(evs) == 0 {
-			buf.WriteString(": heartbeat\n\n")
+			out.buf().WriteString(": heartbeat\n\n")
 		}
 		for _, e := range evs {
-			data, err := json.Marshal(e)
-			if err != nil {
-				continue
+			// Encoded once by the broker for every feed that sends it.
+			b := out.buf()
+			b.WriteString("id: ")
+			b.WriteString(e.ID)
+			b.WriteString("\nevent: ")
+			b.WriteString(e.Kind)
+			b.WriteString("\ndata: ")
+			b.Write(e.JSON)
+			b.WriteString("\n\n")
+			if b.Len() >= sseChunk {
+				if err := out.write(); err != nil {
+					return
+				}
 			}
-			buf.WriteString("id: " + e.ID + "\nevent: " + e.Kind + "\ndata: ")
-			buf.Write(data)
-			buf.WriteString("\n\n")
 		}
 	}
+}
+
+// sseChunk is how much of a batch a feed gathers before writing it out:
+// big enough for few system calls, small enough that a batch of a
+// thousand events does not grow a buffer per feed.
+const sseChunk = 32 << 10
+
+// ssePool lends feeds their buffers only while they write: most feeds
+// wait most of the time, and need none then.
+var ssePool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// sseWriter writes a feed through a borrowed buffer.
+type sseWriter struct {
+	w  http.ResponseWriter
+	rc *http.ResponseController
+	b  *bytes.Buffer
+}
+
+func (o *sseWriter) buf() *bytes.Buffer {
+	if o.b == nil {
+		o.b = ssePool.Get().(*bytes.Buffer)
+	}
+	return o.b
+}
+
+// write sends what is gathered, keeping the buffer.
+func (o *sseWriter) write() error {
+	if o.b == nil || o.b.Len() == 0 {
+		return nil
+	}
+	_ = o.rc.SetWriteDeadline(time.Now().Add(eventWriteTimeout))
+	_, err := o.w.Write(o.b.Bytes())
+	o.b.Reset()
+	return err
+}
+
+// flush sends what is gathered to the client and gives the buffer back.
+func (o *sseWriter) flush() error {
+	if o.b == nil {
+		return nil
+	}
+	err := o.write()
+	if err == nil {
+		err = o.rc.Flush()
+	}
+	if o.b.Cap() <= 2*sseChunk {
+		ssePool.Put(o.b)
+	}
+	o.b = nil
+	return err
 }
 
 // nudgeEvents wakes the event broker after every write request, so a feed

@@ -21,11 +21,14 @@ import (
 	"slate"
 )
 
-// Store is what the broker reads: the events of one organisation as a
-// member may see them, and which organisations have new events.
+// Store is what the broker reads: which organisations have new events,
+// the news of one organisation with the access of its listening members,
+// and, for a feed that resumes or falls behind, the events of one
+// organisation as a member may see them.
 type Store interface {
 	slate.EventService
 	RecentEvents(ctx context.Context, after string, limit int) ([]slate.EventRef, error)
+	EventBatch(ctx context.Context, orgID, after, through string, limit int, users []string) (*slate.EventBatch, error)
 }
 
 // Options tune a Broker; zero values take the defaults.
@@ -35,6 +38,12 @@ type Options struct {
 	// Poll is how often the broker looks for new events when nothing nudges
 	// it; default 500 ms.
 	Poll time.Duration
+	// Settle is how long a look waits after it is called for; default
+	// 100 ms. The changes of that moment, and the requests making them,
+	// finish first, and each feed is sent them in one batch: with many
+	// feeds open, writing to every one on every change would take the
+	// processor from the requests making the changes.
+	Settle time.Duration
 	// LookBack is how far behind the newest event each look starts again;
 	// default 10 s. See Broker.
 	LookBack time.Duration
@@ -42,7 +51,11 @@ type Options struct {
 	// feed can send a comment that keeps proxies from closing it; default
 	// 15 s.
 	Heartbeat time.Duration
-	Logger    *slog.Logger
+	// Buffer is how many events a subscription holds for its reader;
+	// default 1000. A reader further behind stops being handed events and
+	// reads the store from where it is instead. See Broker.
+	Buffer int
+	Logger *slog.Logger
 }
 
 // Page sizes of the broker's reads.
@@ -59,23 +72,36 @@ const Beginning = "evt_00000000000000000000000000"
 var ErrClosed = errors.New("events: broker stopped")
 
 // Broker is one process's fan-out of events to its live feeds. One poller
-// asks the store which organisations have events it has not seen, and
-// wakes their subscriptions with the lowest new id; each subscription then
-// reads its organisation's events from there as its member, so the store
-// decides what the member may see, and a slow reader holds up only itself.
+// asks the store which organisations have events it has not seen; for each
+// such organisation with feeds here it reads those events once, with the
+// access of every member listening (EventBatch), and hands each
+// subscription the ones its member may see (slate.EventAccess.Sees, the
+// rule the store's Events query applies). So the database is read once per
+// organisation per look, however many feeds are open, and a member who
+// left the organisation has their feed ended at the next news.
+//
+// The feeds are woken a few at a time, with a pause between, so a
+// request arriving meanwhile waits behind a few of them, not thousands.
+// Handing out never waits on a reader: each subscription holds up to
+// Options.Buffer events. One whose reader falls further behind is handed
+// nothing more until it catches up by reading the store as its member from
+// the last event it sent, as a client resuming with Last-Event-ID would;
+// so a slow reader costs the database only as much as it reads, and
+// memory stays bounded.
 //
 // Event ids are ULIDs made when a transaction writes the event. With
 // several processes on PostgreSQL, transactions commit in any order, so an
 // event can appear after events with higher ids. The poller therefore
 // rereads LookBack behind the newest id it has seen and remembers the ids
-// of that window, so a late event is still noticed once; subscriptions
-// likewise remember what they sent and never send an id twice. An event
-// that becomes visible more than LookBack after later ones (a transaction
-// that long, or clocks that far apart) is not sent live; it is still read
-// by a feed resumed from before it. Nor does a feed send ids at or below
-// where it started: a resumed client has those, and a new one did not ask
-// for them, so an event that commits late across a reconnection is missed
-// by that feed.
+// of that window, so a late event is still noticed, read and handed out
+// once; subscriptions likewise remember what they sent and never send an
+// id twice. An event that becomes visible more than LookBack after later
+// ones (a transaction that long, or clocks that far apart) is not sent
+// live; it is still read by a feed resumed from before it. Nor does a feed
+// send ids at or below where it started: a resumed client has those, and a
+// new one did not ask for them, so an event that commits late across a
+// reconnection, or while a feed catches up from the store, is missed by
+// that feed.
 type Broker struct {
 	store Store
 	opts  Options
@@ -98,11 +124,17 @@ func Start(store Store, o Options) *Broker {
 	if o.Poll <= 0 {
 		o.Poll = 500 * time.Millisecond
 	}
+	if o.Settle <= 0 {
+		o.Settle = 100 * time.Millisecond
+	}
 	if o.LookBack <= 0 {
 		o.LookBack = 10 * time.Second
 	}
 	if o.Heartbeat <= 0 {
 		o.Heartbeat = 15 * time.Second
+	}
+	if o.Buffer <= 0 {
+		o.Buffer = 1000
 	}
 	if o.Clock == nil {
 		o.Clock = systemClock{}
@@ -129,8 +161,9 @@ func (b *Broker) Stop() {
 	<-b.done
 }
 
-// Nudge makes the poller look now rather than at its next tick: a process
-// that has just written an event need not wait to tell its own feeds.
+// Nudge makes the poller look soon (Settle from now) rather than at its
+// next tick: a process that has just written an event need not wait to
+// tell its own feeds.
 func (b *Broker) Nudge() {
 	select {
 	case b.nudge <- struct{}{}:
@@ -153,6 +186,8 @@ func (b *Broker) run(ctx context.Context) {
 	defer close(b.done)
 	t := time.NewTicker(b.opts.Poll)
 	defer t.Stop()
+	settle := time.NewTimer(b.opts.Settle)
+	defer settle.Stop()
 	first := true
 	for {
 		err := b.poll(ctx)
@@ -171,23 +206,28 @@ func (b *Broker) run(ctx context.Context) {
 		case <-t.C:
 		case <-b.nudge:
 		}
+		settle.Reset(b.opts.Settle)
+		select {
+		case <-ctx.Done():
+			return
+		case <-settle.C:
+		}
 	}
 }
 
-// poll reads the ids after the look-back floor, and wakes the
-// subscriptions of each organisation with an id it had not seen.
+// poll reads the ids after the look-back floor, and hands the events it
+// had not seen to the subscriptions of their organisations.
 func (b *Broker) poll(ctx context.Context) error {
 	b.mu.Lock()
 	after := lookBack(b.cursor, b.opts.LookBack)
 	b.mu.Unlock()
-	fresh := map[string]string{}
-	// What was seen is told even when a later page fails: it is marked
-	// seen, and would not be news again.
-	defer b.tell(fresh)
+	fresh := map[string][]string{}
+	var err error
 	for {
-		refs, err := b.store.RecentEvents(ctx, after, pollPage)
+		var refs []slate.EventRef
+		refs, err = b.store.RecentEvents(ctx, after, pollPage)
 		if err != nil {
-			return err
+			break
 		}
 		b.mu.Lock()
 		for _, r := range refs {
@@ -199,15 +239,18 @@ func (b *Broker) poll(ctx context.Context) error {
 			if r.ID > b.cursor {
 				b.cursor = r.ID
 			}
-			if low, ok := fresh[r.OrgID]; !ok || r.ID < low {
-				fresh[r.OrgID] = r.ID
-			}
+			fresh[r.OrgID] = append(fresh[r.OrgID], r.ID)
 		}
 		b.mu.Unlock()
 		if len(refs) < pollPage {
 			break
 		}
 		after = refs[len(refs)-1].ID
+	}
+	// What was seen is handed out even when a later page failed: it is
+	// marked seen, and would not be news again.
+	for org, ids := range fresh {
+		b.fanOut(ctx, org, ids)
 	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
@@ -217,19 +260,7 @@ func (b *Broker) poll(ctx context.Context) error {
 			delete(b.seen, id)
 		}
 	}
-	return nil
-}
-
-// tell wakes the subscriptions of each organisation in fresh with its
-// lowest new id.
-func (b *Broker) tell(fresh map[string]string) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	for org, low := range fresh {
-		for s := range b.subs[org] {
-			s.notify(low)
-		}
-	}
+	return err
 }
 
 // Subscribe opens a feed of orgID's events for the member of ctx, starting
@@ -255,6 +286,9 @@ func (b *Broker) Subscribe(ctx context.Context, orgID, after string) (*Subscript
 	default:
 	}
 	s := &Subscription{b: b, ctx: ctx, org: orgID, wake: make(chan struct{}, 1), sent: map[string]time.Time{}}
+	if u := slate.UserFromContext(ctx); u != nil {
+		s.user = u.ID
+	}
 	b.mu.Lock()
 	if after == "" {
 		after = b.cursor
@@ -267,13 +301,12 @@ func (b *Broker) Subscribe(ctx context.Context, orgID, after string) (*Subscript
 	b.subs[orgID][s] = struct{}{}
 	b.mu.Unlock()
 	s.start, s.cursor = after, after
-	evs, err := b.store.Events(ctx, orgID, after, readPage)
+	first, err := s.read(after)
 	if err != nil {
 		s.Close()
 		return nil, err
 	}
-	s.backlog = len(evs) == readPage
-	s.first = s.keep(evs)
+	s.first = first
 	return s, nil
 }
 
@@ -285,6 +318,26 @@ func floor(t time.Time) string {
 	}
 	_ = id.SetTime(ulid.Timestamp(t))
 	return "evt_" + id.String()
+}
+
+// before is the id just below id: with it as an exclusive bound, a read
+// starts at id itself.
+func before(id string) string {
+	rest, ok := strings.CutPrefix(id, "evt_")
+	if !ok {
+		return id
+	}
+	u, err := ulid.ParseStrict(rest)
+	if err != nil {
+		return id
+	}
+	for i := len(u) - 1; i >= 0; i-- {
+		u[i]--
+		if u[i] != 0xff {
+			break
+		}
+	}
+	return "evt_" + u.String()
 }
 
 // idTime is the time an event id was made.

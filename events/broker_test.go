@@ -15,7 +15,7 @@ import (
 func startBroker(t *testing.T, env *storetest.Env) *events.Broker {
 	t.Helper()
 	b := events.Start(env.DB, events.Options{Clock: env.Clock, Poll: 10 * time.Millisecond,
-		Heartbeat: 300 * time.Millisecond, Logger: quiet})
+		Settle: time.Millisecond, Heartbeat: 300 * time.Millisecond, Logger: quiet})
 	t.Cleanup(b.Stop)
 	return b
 }
@@ -47,7 +47,7 @@ func collect(t *testing.T, s *events.Subscription, n int) []*slate.Event {
 		}
 		for _, e := range evs {
 			if e.Kind == slate.EventLock {
-				out = append(out, e)
+				out = append(out, e.Event)
 			}
 		}
 	}
@@ -175,7 +175,7 @@ func TestSlowSubscriber(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
 		f := newFixture(t, env)
-		b := events.Start(env.DB, events.Options{Clock: env.Clock, Poll: 10 * time.Millisecond, Logger: quiet})
+		b := events.Start(env.DB, events.Options{Clock: env.Clock, Poll: 10 * time.Millisecond, Settle: time.Millisecond, Logger: quiet})
 		defer b.Stop()
 		stuck := subscribe(t, b, f.o.Ctx, f.o.Org.ID, "")
 		_ = stuck
@@ -205,7 +205,8 @@ func TestSlowSubscriber(t *testing.T) {
 	})
 }
 
-// TestFeedEndsForRemovedMember: membership is checked on every read.
+// TestFeedEndsForRemovedMember: membership is checked with every batch of
+// news the broker reads.
 func TestFeedEndsForRemovedMember(t *testing.T) {
 	t.Parallel()
 	storetest.Each(t, func(t *testing.T, env *storetest.Env) {

@@ -46,6 +46,98 @@ func (s *DB) RecentEvents(ctx context.Context, after string, limit int) ([]slate
 	return out, err
 }
 
+// EventBatch reads, for a process's event broker rather than a member, the
+// events of orgID with ids above after and up to through, oldest first, at
+// most limit, each with the scope its project gives it; and, from the same
+// snapshot, the access of each of users to the organisation's events. The
+// broker reads an organisation's news once with it and decides in memory
+// what each listening member may see, as Events would decide in SQL.
+func (s *DB) EventBatch(ctx context.Context, orgID, after, through string, limit int, users []string) (*slate.EventBatch, error) {
+	limit, err := pageLimit(limit)
+	if err != nil {
+		return nil, err
+	}
+	out := &slate.EventBatch{Access: map[string]*slate.EventAccess{}}
+	err = s.withReadTx(ctx, func(tx *Tx) error {
+		// A deleted project leaves its events with no project row; the
+		// scope keeps them from all but owners, as Events does.
+		out.Events, err = queryAll(ctx, tx, `SELECT `+eventColumns+`,
+				CASE WHEN e.project_id IS NULL THEN 0 WHEN p.id IS NULL THEN 2 WHEN p.restricted THEN 1 ELSE 0 END
+			FROM events e LEFT JOIN projects p ON p.id = e.project_id
+			WHERE e.org_id = $1 AND e.id > $2 AND e.id <= $3 ORDER BY e.id LIMIT $4`,
+			func(r scanner) (slate.ScopedEvent, error) {
+				e := slate.ScopedEvent{Event: &slate.Event{}}
+				var payload string
+				var at int64
+				if err := r.Scan(&e.ID, &e.OrgID, &e.ProjectID, &e.Kind, &payload, &at, &e.Scope); err != nil {
+					return e, err
+				}
+				e.At = fromMS(at)
+				return e, json.Unmarshal([]byte(payload), &e.Payload)
+			}, orgID, after, through, limit)
+		if err != nil {
+			return err
+		}
+		return tx.eventAccess(ctx, orgID, users, out.Access)
+	})
+	return out, err
+}
+
+// eventAccessChunk bounds the users of one access query. Lists are padded
+// to a power of two below it, so a handful of statement shapes serve every
+// number of listeners and the statement cache is not filled with them.
+const eventAccessChunk = 256
+
+// eventAccess adds to access the permissions of each of users who is a
+// member of orgID and the restricted projects naming them.
+func (tx *Tx) eventAccess(ctx context.Context, orgID string, users []string, access map[string]*slate.EventAccess) error {
+	for len(users) > 0 {
+		n := min(len(users), eventAccessChunk)
+		chunk := users[:n]
+		users = users[n:]
+		size := 1
+		for size < len(chunk) {
+			size *= 2
+		}
+		args := []any{orgID}
+		for i := range size {
+			args = append(args, chunk[min(i, len(chunk)-1)])
+		}
+		in := placeholders(2, size)
+		members, err := queryAll(ctx, tx, `SELECT user_id, permissions FROM members
+			WHERE org_id = $1 AND user_id IN (`+in+`)`, scanPair[int64], args...)
+		if err != nil {
+			return err
+		}
+		for _, m := range members {
+			access[m.a] = &slate.EventAccess{Perms: slate.Permissions(m.b), Named: map[string]bool{}}
+		}
+		named, err := queryAll(ctx, tx, `SELECT pm.user_id, pm.project_id FROM project_members pm
+			JOIN projects p ON p.id = pm.project_id
+			WHERE p.org_id = $1 AND p.restricted AND pm.user_id IN (`+in+`)`, scanPair[string], args...)
+		if err != nil {
+			return err
+		}
+		for _, n := range named {
+			if a := access[n.a]; a != nil {
+				a.Named[n.b] = true
+			}
+		}
+	}
+	return nil
+}
+
+// pair is a row of an id and one more column.
+type pair[T any] struct {
+	a string
+	b T
+}
+
+func scanPair[T any](r scanner) (pair[T], error) {
+	var p pair[T]
+	return p, r.Scan(&p.a, &p.b)
+}
+
 // eventFloor is the lowest event id of the millisecond t: every event
 // stored at t or later has an id above it.
 func eventFloor(t time.Time) string {

@@ -85,6 +85,8 @@ type serveOptions struct {
 	// webhookAllow is the allow-list of the outbound address policy, as
 	// given: CIDRs webhooks may reach although they are not public.
 	webhookAllow string
+	// streamsPerCred and streamsPerOrg cap open event streams.
+	streamsPerCred, streamsPerOrg int
 }
 
 func (a *app) serveCommand() *cobra.Command {
@@ -111,6 +113,10 @@ func (a *app) serveCommand() *cobra.Command {
 	signInFlags(fs, &o.signIn)
 	fs.StringVar(&o.webhookAllow, "webhook-allow", os.Getenv("SLATE_WEBHOOK_ALLOW"),
 		"`CIDR,…` webhooks may reach although not public, e.g. 10.0.0.0/8 for receivers on a private network (env SLATE_WEBHOOK_ALLOW; default none: loopback, private, link-local and other non-public addresses are refused)")
+	fs.IntVar(&o.streamsPerCred, "streams-per-credential", envInt("SLATE_STREAMS_PER_CREDENTIAL", api.DefaultStreamsPerCredential),
+		"event streams one token or session may hold open on this server (env SLATE_STREAMS_PER_CREDENTIAL)")
+	fs.IntVar(&o.streamsPerOrg, "streams-per-org", envInt("SLATE_STREAMS_PER_ORG", api.DefaultStreamsPerOrg),
+		"event streams one organisation may hold open on this server (env SLATE_STREAMS_PER_ORG)")
 	return cmd
 }
 
@@ -130,6 +136,9 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		return fmt.Errorf("--webhook-allow: %w", err)
 	}
 	addresses := netguard.Policy{Allow: allow}
+	if o.streamsPerCred < 1 || o.streamsPerOrg < 1 {
+		return usagef("--streams-per-credential and --streams-per-org must be at least 1")
+	}
 	if err := os.MkdirAll(o.data, 0o750); err != nil {
 		return fmt.Errorf("data directory: %w", err)
 	}
@@ -198,6 +207,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 		Queue: db, Takes: db, Exports: db, Media: dir,
 		Clock: clk, Logger: log, Ready: db.Ping,
 		Webhooks: db, WebhookAddresses: addresses, Events: broker, SignIn: limits,
+		StreamsPerCredential: o.streamsPerCred, StreamsPerOrg: o.streamsPerOrg,
 	}
 	app := &web.Server{
 		Users: db, Orgs: db, Projects: db, Tree: db, Credits: db, Queue: db, Takes: db,

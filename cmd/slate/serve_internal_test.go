@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -74,4 +75,27 @@ func waitFor(t *testing.T, logs *lockedBuffer, n int) {
 		}
 		return nil
 	})
+}
+
+// TestServeStreamCapFlags: a stream cap below one is a usage error, found
+// before the server opens anything.
+func TestServeStreamCapFlags(t *testing.T) {
+	t.Parallel()
+	for _, args := range [][]string{
+		{"--streams-per-credential", "0"},
+		{"--streams-per-org", "-1"},
+	} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			t.Parallel()
+			data := t.TempDir() + "/never"
+			var out, errs strings.Builder
+			code := run(append([]string{"serve", "--addr", "127.0.0.1:0", "--data", data}, args...), strings.NewReader(""), &out, &errs)
+			if code != exitUsage || !strings.Contains(errs.String(), "must be at least 1") {
+				t.Errorf("exit %d, stderr %q", code, errs.String())
+			}
+			if _, err := os.Stat(data); !os.IsNotExist(err) {
+				t.Errorf("the data directory was made: %v", err)
+			}
+		})
+	}
 }

@@ -2,6 +2,7 @@ package storetest_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -136,6 +137,89 @@ func TestEventsHideRestrictedProjects(t *testing.T) {
 		}
 		if _, err := env.DB.Events(outsiderCtx, o.Org.ID, "", 0); slate.ErrorCode(err) != slate.ENOTFOUND {
 			t.Errorf("outsider: %v", err)
+		}
+		// A broker's batch, read once for everyone, lets each member see
+		// exactly what Events shows them; the outsider gets no access.
+		ctxs := []context.Context{o.Ctx, coOwnerCtx, namedCtx, viewerCtx, outsiderCtx}
+		var users []string
+		for _, ctx := range ctxs {
+			users = append(users, slate.UserFromContext(ctx).ID)
+		}
+		all, err := env.DB.Events(o.Ctx, o.Org.ID, "", 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		batch, err := env.DB.EventBatch(context.Background(), o.Org.ID, "", all[len(all)-1].ID, 0, users)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(batch.Events) != len(all) {
+			t.Fatalf("batch has %d events, the owner's feed %d", len(batch.Events), len(all))
+		}
+		for i, ctx := range ctxs[:4] {
+			mine, err := env.DB.Events(ctx, o.Org.ID, "", 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var want, got []string
+			for _, e := range mine {
+				want = append(want, e.ID)
+			}
+			for _, e := range batch.Events {
+				if batch.Access[users[i]].Sees(e) {
+					got = append(got, e.ID)
+				}
+			}
+			if strings.Join(got, ",") != strings.Join(want, ",") {
+				t.Errorf("member %d: the batch shows %v, Events %v", i, got, want)
+			}
+		}
+		if a := batch.Access[users[4]]; a != nil {
+			t.Errorf("the outsider has access %+v", a)
+		}
+		// after is exclusive, through inclusive, limit caps the page.
+		page, err := env.DB.EventBatch(context.Background(), o.Org.ID, all[0].ID, all[2].ID, 0, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page.Events) != 2 || page.Events[0].ID != all[1].ID || page.Events[1].ID != all[2].ID || len(page.Access) != 0 {
+			t.Errorf("events after %s through %s: %+v", all[0].ID, all[2].ID, page)
+		}
+		if one, _ := env.DB.EventBatch(context.Background(), o.Org.ID, "", all[2].ID, 1, users[:1]); len(one.Events) != 1 {
+			t.Errorf("limit 1 gave %d", len(one.Events))
+		}
+	})
+}
+
+// TestEventBatchManyListeners: access of more listeners than one query
+// takes is read in chunks, every member found, non-members not.
+func TestEventBatchManyListeners(t *testing.T) {
+	t.Parallel()
+	storetest.Each(t, func(t *testing.T, env *storetest.Env) {
+		o := env.NewOwner(t)
+		users := []string{o.User.ID}
+		members := map[string]bool{o.User.ID: true}
+		for i := range 5 {
+			u, _ := inviteAndJoin(t, env, o, "crew")
+			users = append(users, u.ID)
+			members[u.ID] = true
+			// Ids that are nobody's, between the members, as a busy
+			// process's listeners of other organisations would be.
+			for j := range 60 {
+				users = append(users, fmt.Sprintf("usr_stranger_%d_%d", i, j))
+			}
+		}
+		batch, err := env.DB.EventBatch(context.Background(), o.Org.ID, "", "", 0, users)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(batch.Access) != len(members) {
+			t.Errorf("access of %d users, want %d", len(batch.Access), len(members))
+		}
+		for id := range members {
+			if batch.Access[id] == nil {
+				t.Errorf("member %s has no access", id)
+			}
 		}
 	})
 }
