@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -60,13 +61,25 @@ func TestRender(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			f := newFake(t, func(f *fake) { f.noSocket = tc.noSocket })
+			f := newFake(t, func(f *fake) {
+				f.noSocket = tc.noSocket
+				if !tc.noSocket {
+					f.heard = make(chan struct{})
+				}
+			})
 			e := newEngine(t, f.srv.URL, comfyui.Config{})
 			spec := testSpec()
 			spec.Prompt = hostile
 			dst := filepath.Join(t.TempDir(), "take.mp4")
 			var rec enginetest.Recorder
-			if err := e.Render(context.Background(), spec, dst, rec.Add); err != nil {
+			var heard sync.Once
+			report := func(p engine.Progress) {
+				rec.Add(p)
+				if f.heard != nil && p.Percent == 99 { // the socket's 4 of 4
+					heard.Do(func() { close(f.heard) })
+				}
+			}
+			if err := e.Render(context.Background(), spec, dst, report); err != nil {
 				t.Fatal(err)
 			}
 			f.equalVideo(t, dst)

@@ -15,6 +15,8 @@ import (
 
 	"github.com/coder/websocket"
 	"github.com/coder/websocket/wsjson"
+
+	"slate/waitfor"
 )
 
 // fake is a ComfyUI server as far as the engine can tell: the documented
@@ -33,6 +35,11 @@ type fake struct {
 	pending  bool // the prompt waits in the queue behind others
 	fail     bool // the prompt fails in a node
 	noOutput bool // the prompt saves no file
+	// heard, when set, holds the history entry back until it is closed:
+	// a test closes it once the engine has reported every step the socket
+	// sent, so a busy machine cannot let a history poll finish the render
+	// before the socket's messages are read.
+	heard chan struct{}
 
 	mu          sync.Mutex
 	posted      []map[string]any
@@ -193,6 +200,12 @@ func (f *fake) execute(id, clientID string) {
 	}
 	// As in ComfyUI, the history entry appears just after the last message.
 	time.Sleep(5 * time.Millisecond)
+	if f.heard != nil {
+		select { // a hang guard only: this runs outside the test's goroutine
+		case <-f.heard:
+		case <-time.After(waitfor.Guard):
+		}
+	}
 	f.mu.Lock()
 	f.history[id] = entry
 	f.running = ""
