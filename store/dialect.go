@@ -56,7 +56,12 @@ type sqliteDialect struct{}
 
 func (sqliteDialect) name() string { return "sqlite" }
 
-var sqlitePathEscaper = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23")
+// SQLiteURI is the file: URI of a SQLite database at path, without
+// parameters. In a URI '?' starts the parameters and '#' a fragment, so
+// unescaped, "/tmp/a#1/slate.db" would open "/tmp/a".
+func SQLiteURI(path string) string {
+	return "file:" + strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+}
 
 func (sqliteDialect) open(dsn string) (*sql.DB, *sql.DB, error) {
 	path := strings.TrimPrefix(dsn, "sqlite:")
@@ -66,16 +71,14 @@ func (sqliteDialect) open(dsn string) (*sql.DB, *sql.DB, error) {
 	// WAL lets readers run beside the one writer; foreign keys are off by
 	// default in SQLite; IMMEDIATE takes the write lock at BEGIN, so a
 	// transaction never fails halfway when it upgrades from read to write.
-	// The path goes into a file: URI, where '?' starts the parameters and
-	// '#' a fragment: unescaped, "/tmp/a#1/slate.db" would open "/tmp/a".
-	path = sqlitePathEscaper.Replace(path)
+	uri := SQLiteURI(path)
 	params := "_pragma=foreign_keys(1)&_pragma=journal_mode(WAL)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)"
-	w, err := sql.Open("sqlite", "file:"+path+"?"+params+"&_txlock=immediate")
+	w, err := sql.Open("sqlite", uri+"?"+params+"&_txlock=immediate")
 	if err != nil {
 		return nil, nil, err
 	}
 	w.SetMaxOpenConns(1)
-	r, err := sql.Open("sqlite", "file:"+path+"?"+params)
+	r, err := sql.Open("sqlite", uri+"?"+params)
 	if err != nil {
 		w.Close()
 		return nil, nil, err

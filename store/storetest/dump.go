@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"slate/store"
 )
 
 // Dump is every row of every table of env's database, one "table: row" line
@@ -69,9 +71,7 @@ func rawDB(t testing.TB, dsn string) *sql.DB {
 	t.Helper()
 	driver, source := "pgx", dsn
 	if path, ok := strings.CutPrefix(dsn, "sqlite:"); ok {
-		// As the store does: '#', '?' and '%' in a path are not URI syntax.
-		path = strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
-		driver, source = "sqlite", "file:"+path+"?_pragma=busy_timeout(10000)"
+		driver, source = "sqlite", store.SQLiteURI(path)+"?_pragma=busy_timeout(10000)"
 	}
 	db, err := sql.Open(driver, source)
 	if err != nil {
