@@ -186,10 +186,13 @@ func (b *browser) send(method, path string, body any, csrf string) *response {
 	return b.do(method, path, body, h)
 }
 
+// do sends body as JSON; a []byte body is sent exactly as given.
 func (b *browser) do(method, path string, body any, h http.Header) *response {
 	b.t.Helper()
 	var rd io.Reader
-	if body != nil {
+	if raw, ok := body.([]byte); ok {
+		rd = bytes.NewReader(raw)
+	} else if body != nil {
 		j, err := json.Marshal(body)
 		if err != nil {
 			b.t.Fatal(err)

@@ -1,8 +1,6 @@
 package web_test
 
 import (
-	"context"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -16,22 +14,7 @@ import (
 // page's CSRF token.
 func (b *browser) raw(method, path, body, csrf string) *response {
 	b.t.Helper()
-	req, err := http.NewRequestWithContext(context.Background(), method, b.s.url+path, strings.NewReader(body))
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set(session.CSRFHeader, csrf)
-	res, err := b.client.Do(req)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	data, err := io.ReadAll(res.Body)
-	if err != nil {
-		b.t.Fatal(err)
-	}
-	return &response{Status: res.StatusCode, Header: res.Header, Body: data}
+	return b.do(method, path, []byte(body), http.Header{session.CSRFHeader: {csrf}})
 }
 
 // TestPageBadText: an address that is not valid UTF-8 is a 400 page, not
