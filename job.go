@@ -52,6 +52,10 @@ const (
 	JobErrRejected          = "rejected"
 	JobErrDeleted           = "deleted"
 	JobErrInsufficient      = "insufficient_credits"
+	// A hosted provider refused the request as malformed, or because the
+	// account is out of quota or credit with the provider.
+	JobErrInvalidRequest = "invalid_request"
+	JobErrQuotaExceeded  = "quota_exceeded"
 )
 
 // JobError says why a job failed or was refused.

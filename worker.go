@@ -22,6 +22,9 @@ type RenderSpec struct {
 	Width          int    `json:"width"`
 	Height         int    `json:"height"`
 	FrameRate      int    `json:"frame_rate"`
+	// AspectRatio is the project's, such as "16:9"; hosted models take it
+	// rather than a frame size.
+	AspectRatio string `json:"aspect_ratio"`
 }
 
 // ClaimRequest asks for the next job a worker may run.
