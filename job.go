@@ -86,6 +86,11 @@ type Job struct {
 	Error       *JobError  `json:"error,omitempty"`
 	Attempts    int        `json:"attempts"`
 	TakeID      string     `json:"take_id,omitempty"`
+	// ProviderRequestID is the hosted provider's id for the job's request,
+	// set once the provider accepted it (SubmittedAt); a worker that takes
+	// the job over resumes that request rather than paying for another.
+	ProviderRequestID string     `json:"provider_request_id,omitempty"`
+	SubmittedAt       *time.Time `json:"submitted_at,omitempty"`
 	// ExportID is set on a job that makes an export rather than a take.
 	ExportID   string     `json:"export_id,omitempty"`
 	WorkerID   string     `json:"worker_id,omitempty"`
@@ -203,23 +208,44 @@ type QueueService interface {
 
 // Take is one finished render of a shot.
 type Take struct {
-	ID         string    `json:"id"`
-	ShotID     string    `json:"shot_id"`
-	ProjectID  string    `json:"project_id"`
-	JobID      string    `json:"job_id,omitempty"`
-	Engine     string    `json:"engine"`
-	Tier       string    `json:"tier"`
-	Width      int       `json:"width"`
-	Height     int       `json:"height"`
-	FrameRate  int       `json:"frame_rate"`
-	DurationMS int64     `json:"duration_ms"`
-	Cost       int64     `json:"cost"`
-	Selected   bool      `json:"selected"`
-	MediaKey   string    `json:"-"`
-	MediaType  string    `json:"media_type"`
-	Size       int64     `json:"size"`
-	Streams    Streams   `json:"streams"`
-	CreatedAt  time.Time `json:"created_at"`
+	ID         string  `json:"id"`
+	ShotID     string  `json:"shot_id"`
+	ProjectID  string  `json:"project_id"`
+	JobID      string  `json:"job_id,omitempty"`
+	Engine     string  `json:"engine"`
+	Tier       string  `json:"tier"`
+	Width      int     `json:"width"`
+	Height     int     `json:"height"`
+	FrameRate  int     `json:"frame_rate"`
+	DurationMS int64   `json:"duration_ms"`
+	Cost       int64   `json:"cost"`
+	Selected   bool    `json:"selected"`
+	MediaKey   string  `json:"-"`
+	MediaType  string  `json:"media_type"`
+	Size       int64   `json:"size"`
+	Streams    Streams `json:"streams"`
+	// Provider is what the engine's provider made and billed of the take.
+	Provider  TakeProvider `json:"provider"`
+	CreatedAt time.Time    `json:"created_at"`
+}
+
+// TakeProvider is what rendering a take cost at its source: the model and
+// request at a hosted provider, or the GPU time of a self-hosted engine.
+type TakeProvider struct {
+	Model     string `json:"model,omitempty"`
+	RequestID string `json:"request_id,omitempty"`
+	Seed      *int64 `json:"seed,omitempty"`
+	// BilledMS is the video the provider billed; ComputeMS the machine
+	// time it billed, or the GPU time a self-hosted engine held.
+	BilledMS  int64 `json:"billed_ms,omitempty"`
+	ComputeMS int64 `json:"compute_ms,omitempty"`
+	// Amount is the price in millionths of the provider's Unit (USD,
+	// Runway credits, GPU seconds); Cost is it converted with the engines
+	// file's rate, in millionths of Currency.
+	Amount   int64  `json:"amount,omitempty"`
+	Unit     string `json:"unit,omitempty"`
+	Cost     int64  `json:"cost,omitempty"`
+	Currency string `json:"currency,omitempty"`
 }
 
 // TakeService lists and selects a shot's takes.

@@ -42,13 +42,18 @@ type EstimateInput struct {
 
 // QuoteLine is one shot of a quote.
 type QuoteLine struct {
-	ShotID     string `json:"shot_id"`
-	ShotName   string `json:"shot_name"`
-	SceneID    string `json:"scene_id"`
-	Engine     string `json:"engine"`
-	Tier       string `json:"tier"`
-	DurationMS int64  `json:"duration_ms"`
-	Cost       int64  `json:"cost"`
+	ShotID   string `json:"shot_id"`
+	ShotName string `json:"shot_name"`
+	SceneID  string `json:"scene_id"`
+	Engine   string `json:"engine"`
+	Tier     string `json:"tier"`
+	// DurationMS is the length rendered and billed: the shot's, unless
+	// the engine renders only some lengths; then ShotDurationMS is the
+	// shot's and DurationNote says why they differ.
+	DurationMS     int64  `json:"duration_ms"`
+	ShotDurationMS int64  `json:"shot_duration_ms,omitempty"`
+	DurationNote   string `json:"duration_note,omitempty"`
+	Cost           int64  `json:"cost"`
 }
 
 // Quote is a stored estimate: submitting with its id guarantees its prices

@@ -36,10 +36,21 @@ type ClaimRequest struct {
 	Lease time.Duration
 }
 
+// ProviderRequest is a hosted provider's receipt for a request it
+// accepted: its id, and whatever else the engine needs to find it again
+// (opaque outside the engine).
+type ProviderRequest struct {
+	ID   string `json:"id"`
+	Data string `json:"data,omitempty"`
+}
+
 // Claim is a job handed to a worker, leased until LeaseUntil.
 type Claim struct {
 	Job  *Job
 	Spec RenderSpec
+	// Request is set when a worker before this one had the job's render
+	// accepted by its provider: this worker resumes it.
+	Request *ProviderRequest
 	// Export is set, instead of Spec, when the job makes an export.
 	Export     *ExportSpec
 	LeaseUntil time.Time
@@ -56,6 +67,7 @@ type RenderResult struct {
 	FrameRate  int
 	DurationMS int64
 	Streams    Streams
+	Provider   TakeProvider
 }
 
 // Streams is what ffprobe measured of a file's streams beyond its frame.
@@ -90,6 +102,10 @@ type WorkerService interface {
 	// job's state: cancel_requested tells the worker to stop. A lease that
 	// is no longer the worker's is a conflict.
 	Heartbeat(ctx context.Context, jobID string, b Beat) (JobState, error)
+	// Submitted records that the job's provider accepted its request,
+	// before the worker waits for the result, so whoever holds the job
+	// next resumes the request instead of paying for another.
+	Submitted(ctx context.Context, jobID, workerID string, r ProviderRequest) error
 	// Finish stores the take, charges the job and selects the take.
 	Finish(ctx context.Context, jobID, workerID string, r RenderResult) (*Job, error)
 	// Fail ends a job the engine could not render and releases its hold;

@@ -9,15 +9,11 @@ import (
 // Ticket is a provider's receipt for a request it accepted: enough for any
 // worker to find the request again. The worker saves it on the job before
 // it waits for the result, so a render is submitted once and only resumed
-// after that, however many workers die on the way.
-type Ticket struct {
-	// ID is the provider's request id; members see it on the job and take.
-	ID string `json:"id"`
-	// Data is whatever else the adapter needs to resume (a status URL, the
-	// model the request went to), opaque to everyone else. At most
-	// MaxTicketData bytes.
-	Data string `json:"data,omitempty"`
-}
+// after that, however many workers die on the way. ID is the provider's
+// request id, which members see on the job and the take; Data is whatever
+// else the adapter needs (a status URL), opaque to everyone else and at
+// most MaxTicketData bytes.
+type Ticket = slate.ProviderRequest
 
 // MaxTicketData bounds Ticket.Data, which is stored on the job.
 const MaxTicketData = 4096

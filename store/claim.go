@@ -43,8 +43,12 @@ func (s *DB) Claim(ctx context.Context, req slate.ClaimRequest) (*slate.Claim, e
 		if err != nil {
 			return err
 		}
-		engines := make([]any, len(req.Engines))
-		for i, e := range req.Engines {
+		open, err := tx.withRoom(ctx, req.Engines)
+		if err != nil || len(open) == 0 {
+			return err
+		}
+		engines := make([]any, len(open))
+		for i, e := range open {
 			engines[i] = e
 		}
 		headQuery := `SELECT ` + jobColumns + ` FROM jobs WHERE org_id = $1 AND state = 'queued' AND engine IN (` +
@@ -68,6 +72,11 @@ func (s *DB) Claim(ctx context.Context, req slate.ClaimRequest) (*slate.Claim, e
 				continue // nothing queued for these engines
 			}
 			if err != nil {
+				return err
+			}
+			// The engine may have filled since withRoom looked: then this
+			// worker waits for its next poll rather than lock another.
+			if ok, err := tx.takeEngineRoom(ctx, j.Engine); err != nil || !ok {
 				return err
 			}
 			out, err = tx.claimJob(ctx, j, req)
@@ -129,7 +138,11 @@ func (tx *Tx) claimJob(ctx context.Context, j *jobRow, req slate.ClaimRequest) (
 	if err != nil {
 		return nil, err
 	}
-	return &slate.Claim{Job: &j.Job, Spec: spec, LeaseUntil: lease}, nil
+	cl := &slate.Claim{Job: &j.Job, Spec: spec, LeaseUntil: lease}
+	if queue.WorkOf(j.ProviderRequestID != "") == queue.ResumeWork {
+		cl.Request = &slate.ProviderRequest{ID: j.ProviderRequestID, Data: j.ticket}
+	}
+	return cl, nil
 }
 
 // renderSpec reads the shot as it is now: edits made while the job waited
@@ -145,7 +158,7 @@ func (tx *Tx) renderSpec(ctx context.Context, j *jobRow) (slate.RenderSpec, erro
 	}
 	spec := slate.RenderSpec{JobID: j.ID, ShotID: sh.ID, ShotName: sh.Name, Prompt: sh.Prompt,
 		NegativePrompt: sh.NegativePrompt, Camera: sh.Camera, Engine: j.Engine, Tier: j.Tier,
-		DurationMS: j.DurationMS, FrameRate: p.FrameRate}
+		DurationMS: j.DurationMS, FrameRate: p.FrameRate, AspectRatio: p.AspectRatio}
 	if sh.Seed != nil {
 		spec.Seed = *sh.Seed
 	} else {
@@ -248,7 +261,9 @@ func (tx *Tx) keepTake(ctx context.Context, j *jobRow, r slate.RenderResult) (qu
 	take := &slate.Take{ID: tx.db.newID("take"), ShotID: j.ShotID, ProjectID: j.ProjectID, JobID: j.ID,
 		Engine: j.Engine, Tier: j.Tier, Width: r.Width, Height: r.Height, FrameRate: r.FrameRate,
 		DurationMS: r.DurationMS, Cost: j.Cost, MediaKey: r.MediaKey, MediaType: r.MediaType, Size: r.Size,
-		Streams: r.Streams, CreatedAt: tx.now}
+		Streams: r.Streams, Provider: r.Provider, CreatedAt: tx.now}
+	// The request id is the job's, saved when the provider accepted it.
+	take.Provider.RequestID = j.ProviderRequestID
 	ok, err := tx.insertTake(ctx, j.OrgID, take)
 	if err != nil {
 		return "", err
@@ -259,6 +274,39 @@ func (tx *Tx) keepTake(ctx context.Context, j *jobRow, r slate.RenderResult) (qu
 	}
 	j.TakeID, j.Progress = take.ID, 100
 	return queue.Succeed, nil
+}
+
+// maxRequestID bounds a provider's request id; ids are tens of bytes.
+const maxRequestID = 512
+
+// maxRequestData bounds what an engine keeps to resume a request (its
+// engine.MaxTicketData).
+const maxRequestData = 4096
+
+// Submitted records that the job's provider accepted its request, so the
+// next worker to hold the job resumes it rather than submitting again.
+func (s *DB) Submitted(ctx context.Context, jobID, workerID string, r slate.ProviderRequest) error {
+	if r.ID == "" || len(r.ID) > maxRequestID {
+		return slate.Invalidf("id", "a provider request id must be 1 to %d bytes", maxRequestID)
+	}
+	if len(r.Data) > maxRequestData {
+		return slate.Invalidf("data", "a provider request's data must be at most %d bytes", maxRequestData)
+	}
+	return s.withTx(ctx, func(tx *Tx) error {
+		j, err := tx.workerJob(ctx, jobID, workerID)
+		if err != nil {
+			return err
+		}
+		if err := queue.CanSubmit(j.State, j.ProviderRequestID != ""); err != nil {
+			return err
+		}
+		now := tx.now
+		j.ProviderRequestID, j.ticket, j.SubmittedAt = r.ID, r.Data, &now
+		if err := tx.saveJob(ctx, j); err != nil {
+			return err
+		}
+		return tx.jobEvent(ctx, j)
+	})
 }
 
 // Fail ends a job its engine could not render; its hold is released.

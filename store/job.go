@@ -17,6 +17,8 @@ type jobRow struct {
 	retries    int
 	topped     int64
 	leaseUntil *time.Time
+	// ticket is the engine's data for resuming the provider request.
+	ticket string
 	// from is the state the job was read in, so saving knows what moved.
 	from slate.JobState
 }
@@ -24,23 +26,24 @@ type jobRow struct {
 const jobColumns = `id, org_id, project_id, batch_id, shot_id, scene_id, shot_name, engine, tier, duration_ms,
 	state, priority, topped, progress, eta, cost, COALESCE(hold_id, ''), retries, cost_held, cost_charged,
 	submitted_by, COALESCE(error_code, ''), COALESCE(error_message, ''), attempts, COALESCE(take_id, ''),
-	COALESCE(worker_id, ''), lease_until, created_at, started_at, finished_at, COALESCE(export_id, '')`
+	COALESCE(worker_id, ''), lease_until, created_at, started_at, finished_at, COALESCE(export_id, ''),
+	COALESCE(provider_request_id, ''), COALESCE(provider_ticket, ''), submitted_at`
 
 func scanJob(r scanner) (*jobRow, error) {
 	j := &jobRow{}
-	var eta, lease, started, finished sql.NullInt64
+	var eta, lease, started, finished, submitted sql.NullInt64
 	var created int64
 	var code, msg string
 	err := r.Scan(&j.ID, &j.OrgID, &j.ProjectID, &j.BatchID, &j.ShotID, &j.sceneID, &j.ShotName, &j.Engine, &j.Tier,
 		&j.DurationMS, &j.State, &j.Priority, &j.topped, &j.Progress, &eta, &j.Cost, &j.holdID, &j.retries,
 		&j.CostHeld, &j.CostCharged, &j.SubmittedBy, &code, &msg, &j.Attempts, &j.TakeID, &j.WorkerID,
-		&lease, &created, &started, &finished, &j.ExportID)
+		&lease, &created, &started, &finished, &j.ExportID, &j.ProviderRequestID, &j.ticket, &submitted)
 	if err != nil {
 		return nil, err
 	}
 	j.from = j.State
 	j.ETA, j.leaseUntil, j.StartedAt, j.FinishedAt = fromNullMS(eta), fromNullMS(lease), fromNullMS(started), fromNullMS(finished)
-	j.CreatedAt = fromMS(created)
+	j.CreatedAt, j.SubmittedAt = fromMS(created), fromNullMS(submitted)
 	if code != "" {
 		j.Error = &slate.JobError{Code: code, Message: msg}
 	}
@@ -84,10 +87,11 @@ func (tx *Tx) saveJob(ctx context.Context, j *jobRow) error {
 	_, err := tx.ExecContext(ctx, `UPDATE jobs SET state = $2, priority = $3, topped = $4, progress = $5, eta = $6,
 		hold_id = $7, retries = $8, cost_held = $9, cost_charged = $10, error_code = $11, error_message = $12,
 		attempts = $13, take_id = $14, worker_id = $15, lease_until = $16, started_at = $17, finished_at = $18,
-		updated_at = $19 WHERE id = $1`,
+		updated_at = $19, provider_request_id = $20, provider_ticket = $21, submitted_at = $22 WHERE id = $1`,
 		j.ID, string(j.State), j.Priority, j.topped, j.Progress, nullTime(j.ETA), null(j.holdID), j.retries,
 		j.CostHeld, j.CostCharged, null(code), null(msg), j.Attempts, null(j.TakeID), null(j.WorkerID),
-		nullTime(j.leaseUntil), nullTime(j.StartedAt), nullTime(j.FinishedAt), ms(tx.now))
+		nullTime(j.leaseUntil), nullTime(j.StartedAt), nullTime(j.FinishedAt), ms(tx.now), null(j.ProviderRequestID),
+		null(j.ticket), nullTime(j.SubmittedAt))
 	return err
 }
 

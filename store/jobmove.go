@@ -81,6 +81,9 @@ func (tx *Tx) move(ctx context.Context, j *jobRow, ev queue.Event, l lanes) erro
 		}
 		j.CostHeld, j.CostCharged = 0, h.Charged
 	}
+	if !queue.KeepsRequest(ev) {
+		j.ProviderRequestID, j.ticket, j.SubmittedAt = "", "", nil
+	}
 	dq, dr := queue.LaneDelta(from, to)
 	l.add(j.OrgID, dq, dr)
 	j.State = to

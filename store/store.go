@@ -56,6 +56,10 @@ type Options struct {
 	// submissions for any other are refused. Nil means only the built-in
 	// preview engine.
 	Engines []string
+	// Offers say what engines that restrict it render: tiers, durations
+	// and how many jobs may run at once across every process. An engine
+	// without one renders every tier at any length, unlimited.
+	Offers []slate.EngineOffer
 }
 
 // DB is an open Slate database.
@@ -75,6 +79,7 @@ type DB struct {
 	payments slate.PaymentProvider
 	pw       PasswordParams
 	engines  map[string]bool
+	offers   map[string]slate.EngineOffer
 	// hashes bounds the password hashes running at once; unknown is the
 	// hash an unknown email's password is checked against.
 	hashes  *gate
@@ -132,6 +137,13 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		}
 		s.engines[e] = true
 	}
+	s.offers = map[string]slate.EngineOffer{}
+	for _, o := range opts.Offers {
+		if !s.engines[o.Name] {
+			return nil, fmt.Errorf("store: engine %q has an offer but is not enabled", o.Name)
+		}
+		s.offers[o.Name] = o
+	}
 	for _, p := range opts.Catalog.Plans {
 		s.plans[p.Name] = p
 	}
@@ -143,6 +155,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		return nil, err
 	}
 	if s.book, err = s.registerBook(ctx, opts.Catalog.PriceBook); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := s.addEngineLanes(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}

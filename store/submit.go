@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 
 	"slate"
 	"slate/queue"
@@ -253,6 +254,9 @@ func (s *DB) priceShots(shots []*slate.Shot, engine, tier string) ([]slate.Quote
 		if tier != "" {
 			l.Tier = tier
 		}
+		if err := s.fitOffer(&l); err != nil {
+			return nil, err
+		}
 		var err error
 		if l.Cost, err = book.ShotCost(l.Engine, l.Tier, l.DurationMS); err != nil {
 			return nil, err
@@ -263,4 +267,21 @@ func (s *DB) priceShots(shots []*slate.Shot, engine, tier string) ([]slate.Quote
 		lines[i] = l
 	}
 	return lines, nil
+}
+
+// fitOffer refuses a tier the line's engine does not render, and sets the
+// length it renders when its model takes only some.
+func (s *DB) fitOffer(l *slate.QuoteLine) error {
+	o, ok := s.offers[l.Engine]
+	if !ok {
+		return nil
+	}
+	if !o.OffersTier(l.Tier) {
+		return slate.Invalidf("tier", "engine %q does not render the %s tier; it offers %s", l.Engine, l.Tier,
+			strings.Join(o.Tiers, ", "))
+	}
+	if billed, why := o.Billed(l.DurationMS); billed != l.DurationMS {
+		l.ShotDurationMS, l.DurationMS, l.DurationNote = l.DurationMS, billed, why
+	}
+	return nil
 }

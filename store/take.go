@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 
 	"slate"
 )
@@ -9,17 +10,24 @@ import (
 const takeColumns = `t.id, t.shot_id, t.project_id, COALESCE(t.job_id, ''), t.engine, t.tier, t.width, t.height,
 	t.frame_rate, t.duration_ms, t.cost, t.media_path, t.media_type, t.size, t.created_at,
 	CASE WHEN s.selected_take_id = t.id THEN 1 ELSE 0 END, t.video_codec, t.pix_fmt, t.video_profile, t.audio_codec,
-	t.audio_rate, t.audio_channels`
+	t.audio_rate, t.audio_channels, t.model, t.provider_request_id, t.seed, t.billed_ms, t.compute_ms,
+	t.provider_amount, t.provider_unit, t.provider_cost, t.provider_currency`
 
 func scanTake(r scanner) (*slate.Take, error) {
 	t := &slate.Take{}
 	var created int64
 	var selected int
+	var seed sql.NullInt64
+	pv := &t.Provider
 	err := r.Scan(&t.ID, &t.ShotID, &t.ProjectID, &t.JobID, &t.Engine, &t.Tier, &t.Width, &t.Height, &t.FrameRate,
 		&t.DurationMS, &t.Cost, &t.MediaKey, &t.MediaType, &t.Size, &created, &selected, &t.Streams.VideoCodec,
-		&t.Streams.PixFmt, &t.Streams.VideoProfile, &t.Streams.AudioCodec, &t.Streams.AudioRate, &t.Streams.AudioChannels)
+		&t.Streams.PixFmt, &t.Streams.VideoProfile, &t.Streams.AudioCodec, &t.Streams.AudioRate, &t.Streams.AudioChannels,
+		&pv.Model, &pv.RequestID, &seed, &pv.BilledMS, &pv.ComputeMS, &pv.Amount, &pv.Unit, &pv.Cost, &pv.Currency)
 	if err != nil {
 		return nil, err
+	}
+	if seed.Valid {
+		pv.Seed = &seed.Int64
 	}
 	t.CreatedAt, t.Selected = fromMS(created), selected == 1
 	return t, nil
@@ -38,14 +46,21 @@ func (tx *Tx) insertTake(ctx context.Context, orgID string, t *slate.Take) (bool
 		return false, err
 	}
 	t.Selected = true
-	st := t.Streams
+	st, pv := t.Streams, t.Provider
+	var seed sql.NullInt64
+	if pv.Seed != nil {
+		seed = sql.NullInt64{Int64: *pv.Seed, Valid: true}
+	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO takes (id, org_id, project_id, shot_id, job_id, engine, tier, width,
 		height, frame_rate, duration_ms, media_path, media_type, size, cost, created_at, video_codec, pix_fmt,
-		video_profile, audio_codec, audio_rate, audio_channels)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22)`,
+		video_profile, audio_codec, audio_rate, audio_channels, model, provider_request_id, seed, billed_ms,
+		compute_ms, provider_amount, provider_unit, provider_cost, provider_currency)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22,
+		$23, $24, $25, $26, $27, $28, $29, $30, $31)`,
 		t.ID, orgID, t.ProjectID, t.ShotID, null(t.JobID), t.Engine, t.Tier, t.Width, t.Height, t.FrameRate,
 		t.DurationMS, t.MediaKey, t.MediaType, t.Size, t.Cost, ms(t.CreatedAt), st.VideoCodec, st.PixFmt,
-		st.VideoProfile, st.AudioCodec, st.AudioRate, st.AudioChannels)
+		st.VideoProfile, st.AudioCodec, st.AudioRate, st.AudioChannels, pv.Model, pv.RequestID, seed, pv.BilledMS,
+		pv.ComputeMS, pv.Amount, pv.Unit, pv.Cost, pv.Currency)
 	return err == nil, err
 }
 
