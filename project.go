@@ -15,8 +15,10 @@ var (
 	// FrameRates are whole frames per second; ffmpeg and EDL timecode both
 	// stay exact at these rates.
 	FrameRates = []int{24, 25, 30, 48, 50, 60}
-	Engines    = []string{"preview", "comfyui", "wan-2.1", "grok-video", "veo-3.1"}
-	Tiers      = []string{"draft", "standard", "high", "4k"}
+	// Engines are the engines the default price book names; a deployment
+	// offers the ones its engines file configures, under any valid name.
+	Engines = []string{"preview", "comfyui", "wan-2.1", "grok-video", "veo-3.1"}
+	Tiers   = []string{"draft", "standard", "high", "4k"}
 )
 
 // Project defaults when a request leaves them out.
@@ -111,7 +113,7 @@ func (p *Project) Validate() error {
 	if !slices.Contains(FrameRates, p.FrameRate) {
 		return Invalidf("frame_rate", "frame_rate must be one of 24, 25, 30, 48, 50, 60")
 	}
-	if err := oneOf("default_engine", p.DefaultEngine, Engines); err != nil {
+	if err := ValidEngineName("default_engine", p.DefaultEngine); err != nil {
 		return err
 	}
 	return oneOf("default_tier", p.DefaultTier, Tiers)
@@ -120,6 +122,25 @@ func (p *Project) Validate() error {
 func oneOf(field, v string, allowed []string) error {
 	if !slices.Contains(allowed, v) {
 		return Invalidf(field, "%s %q is not one of %s", field, v, strings.Join(allowed, ", "))
+	}
+	return nil
+}
+
+// MaxEngineName bounds an engine's name.
+const MaxEngineName = 40
+
+// ValidEngineName refuses a name no engines file could give an engine:
+// names are 1 to 40 lower-case letters, digits, '-', '_' and '.', starting
+// with a letter or digit. Whether this deployment renders with the engine
+// is the store's to say, at estimate time.
+func ValidEngineName(field, name string) error {
+	ok := name != "" && len(name) <= MaxEngineName && name[0] != '-' && name[0] != '.' && name[0] != '_'
+	for i := 0; ok && i < len(name); i++ {
+		c := name[i]
+		ok = c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.'
+	}
+	if !ok {
+		return Invalidf(field, "%s %q is not an engine name (1 to %d of a-z, 0-9, '-', '_', '.')", field, name, MaxEngineName)
 	}
 	return nil
 }

@@ -269,8 +269,10 @@ func (s *Shot) Validate() error {
 			return err
 		}
 	}
-	if err := optionalOneOf("engine", s.Engine, Engines); err != nil {
-		return err
+	if s.Engine != "" {
+		if err := ValidEngineName("engine", s.Engine); err != nil {
+			return err
+		}
 	}
 	return optionalOneOf("tier", s.Tier, Tiers)
 }

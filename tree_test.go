@@ -26,7 +26,7 @@ func TestShotValidate(t *testing.T) {
 		{"prompt of 4001 characters", func(in *slate.ShotInput) { in.Prompt = strings.Repeat("é", 4001) }, "prompt"},
 		{"no name", func(in *slate.ShotInput) { in.Name = " " }, "name"},
 		{"multi-line name", func(in *slate.ShotInput) { in.Name = "a\nb" }, "name"},
-		{"unknown engine", func(in *slate.ShotInput) { in.Engine = "sora" }, "engine"},
+		{"unknown engine", func(in *slate.ShotInput) { in.Engine = "Sora 2" }, "engine"},
 		{"unknown tier", func(in *slate.ShotInput) { in.Tier = "8k" }, "tier"},
 		{"known overrides", func(in *slate.ShotInput) { in.Engine, in.Tier = "veo-3.1", "4k" }, ""},
 		{"long lens", func(in *slate.ShotInput) { in.Camera = &slate.Camera{Lens: strings.Repeat("x", 201)} }, "camera.lens"},
@@ -77,7 +77,7 @@ func TestProjectDefaultsAndValidation(t *testing.T) {
 	}
 	for _, in := range []slate.ProjectInput{
 		{Title: ""}, {Title: "x", Format: "opera"}, {Title: "x", AspectRatio: "4:3"},
-		{Title: "x", FrameRate: 23}, {Title: "x", DefaultEngine: "sora"}, {Title: "x", DefaultTier: "8k"},
+		{Title: "x", FrameRate: 23}, {Title: "x", DefaultEngine: "sora!"}, {Title: "x", DefaultTier: "8k"},
 	} {
 		if err := in.Apply(&slate.Project{}); slate.ErrorCode(err) != slate.EINVALID {
 			t.Errorf("%+v: got %v, want invalid", in, err)

@@ -14,6 +14,9 @@ func (s *DB) CreateProject(ctx context.Context, orgID string, in slate.ProjectIn
 	if err := in.Apply(p); err != nil {
 		return nil, err
 	}
+	if err := s.knownEngine("default_engine", p.DefaultEngine); err != nil {
+		return nil, err
+	}
 	err := s.withTx(ctx, func(tx *Tx) error {
 		if _, _, err := tx.requireOrg(ctx, orgID, slate.PermModify); err != nil {
 			return err
@@ -94,6 +97,11 @@ func (s *DB) UpdateProject(ctx context.Context, projectID string, in slate.Proje
 		}
 		if err := in.Apply(p); err != nil {
 			return err
+		}
+		if in.DefaultEngine != nil {
+			if err := s.knownEngine("default_engine", p.DefaultEngine); err != nil {
+				return err
+			}
 		}
 		p.UpdatedAt = tx.now
 		_, err = tx.ExecContext(ctx, `UPDATE projects SET title = $1, format = $2, aspect_ratio = $3, frame_rate = $4,

@@ -53,6 +53,9 @@ func (s *DB) CreateShot(ctx context.Context, sceneID string, in slate.ShotInput)
 	if err := in.Apply(sh); err != nil {
 		return nil, err
 	}
+	if err := s.knownEngine("engine", sh.Engine); err != nil {
+		return nil, err
+	}
 	err := s.withTx(ctx, func(tx *Tx) error {
 		scene, err := tx.writable(ctx, slate.ElementRef{Kind: slate.KindScene, ID: sceneID})
 		if err != nil {
@@ -119,6 +122,11 @@ func (s *DB) UpdateShot(ctx context.Context, shotID string, pt slate.ShotPatch) 
 		}
 		if err := pt.Apply(sh); err != nil {
 			return err
+		}
+		if pt.Engine != nil {
+			if err := s.knownEngine("engine", sh.Engine); err != nil {
+				return err
+			}
 		}
 		if pt.SceneID != nil && *pt.SceneID != c.parentID {
 			d, err := tx.destination(ctx, c, slate.ElementRef{Kind: slate.KindScene, ID: *pt.SceneID}, "scene_id")

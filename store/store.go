@@ -184,6 +184,19 @@ func (s *DB) engineEnabled(field, name string) error {
 	return nil
 }
 
+// knownEngine refuses an engine name the price book has never heard of
+// (empty is "inherit"). An engine in the book but not configured here may
+// still be named: another deployment of the same project may render it.
+func (s *DB) knownEngine(field, name string) error {
+	if name == "" {
+		return nil
+	}
+	if _, ok := s.book.Engine(name); !ok {
+		return slate.Invalidf(field, "engine %q is not in the price book", name)
+	}
+	return nil
+}
+
 // Dialect names the database: "sqlite" or "postgres".
 func (s *DB) Dialect() string { return s.dialect.name() }
 

@@ -44,7 +44,10 @@ type Config struct {
 	Engines *engine.Registry
 	// Exporter cuts exports; nil leaves them to workers that have one.
 	Exporter Exporter
-	Media    *media.Dir
+	// Roster prices each take at its source and bounds each engine's
+	// renders; nil records no provider cost and uses RenderTimeout.
+	Roster Roster
+	Media  *media.Dir
 	// FFprobe is the ffprobe binary that measures each take; "" is ffprobe
 	// from PATH.
 	FFprobe string
@@ -209,10 +212,23 @@ const (
 	leaseLost
 )
 
-// work is what a claimed job makes: where its file goes and how to make it.
+// Roster is what a worker asks of the deployment's engines besides
+// rendering.
+type Roster interface {
+	// Cost is what a render cost at its source, as its take keeps it.
+	Cost(engine, tier string, out engine.Output) slate.TakeProvider
+	// Timeout bounds one render of engine; 0 is the worker's default.
+	Timeout(engine string) time.Duration
+}
+
+// work is what a claimed job makes: where its file goes and how to make
+// it, reporting what its source billed.
 type work struct {
 	key, mediaType string
-	make           func(ctx context.Context, dst string, progress func(engine.Progress)) error
+	make           func(ctx context.Context, dst string, progress func(engine.Progress)) (engine.Output, error)
+	// request is the provider's receipt for a hosted render, once it has
+	// one, so a cancel can reach the provider.
+	request *requestBox
 }
 
 // workOf plans a claimed job: a render by its engine, or an export's cut.
@@ -242,8 +258,8 @@ func (c *Config) workOf(cl *slate.Claim) (*work, *engine.Error) {
 			return nil, engine.AsError(err)
 		}
 		spec := *cl.Export
-		return &work{key: key, mediaType: p.MediaType, make: func(ctx context.Context, dst string, progress func(engine.Progress)) error {
-			return c.Exporter.Export(ctx, spec, inputs, dst, progress)
+		return &work{key: key, mediaType: p.MediaType, make: func(ctx context.Context, dst string, progress func(engine.Progress)) (engine.Output, error) {
+			return engine.Output{}, c.Exporter.Export(ctx, spec, inputs, dst, progress)
 		}}, nil
 	}
 	eng, ok := c.Engines.Get(j.Engine)
@@ -255,8 +271,16 @@ func (c *Config) workOf(cl *slate.Claim) (*work, *engine.Error) {
 	if err != nil {
 		return nil, engine.AsError(err)
 	}
-	return &work{key: key, mediaType: "video/mp4", make: func(ctx context.Context, dst string, progress func(engine.Progress)) error {
-		return eng.Render(ctx, cl.Spec, dst, progress)
+	if h, ok := eng.(engine.Hosted); ok {
+		return c.hostedWork(cl, h, key), nil
+	}
+	return &work{key: key, mediaType: "video/mp4", make: func(ctx context.Context, dst string, progress func(engine.Progress)) (engine.Output, error) {
+		// A self-hosted engine bills the time it held its GPU.
+		start := c.Clock.Now()
+		if err := eng.Render(ctx, cl.Spec, dst, progress); err != nil {
+			return engine.Output{}, err
+		}
+		return engine.Output{Usage: engine.Usage{VideoMS: cl.Spec.DurationMS, ComputeMS: c.Clock.Now().Sub(start).Milliseconds()}}, nil
 	}}, nil
 }
 
@@ -283,7 +307,11 @@ func (c *Config) run(ctx context.Context, cl *slate.Claim) {
 	}
 	defer discard()
 
-	rctx, cancel := context.WithTimeout(ctx, c.RenderTimeout)
+	timeout := c.RenderTimeout
+	if c.Roster != nil && c.Roster.Timeout(j.Engine) > 0 {
+		timeout = c.Roster.Timeout(j.Engine)
+	}
+	rctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var mu sync.Mutex
 	progress := engine.Progress{}
@@ -325,7 +353,7 @@ func (c *Config) run(ctx context.Context, cl *slate.Claim) {
 			}
 		}
 	}()
-	err = w.make(rctx, tmp, func(p engine.Progress) {
+	out, err := w.make(rctx, tmp, func(p engine.Progress) {
 		mu.Lock()
 		progress = p
 		mu.Unlock()
@@ -339,8 +367,9 @@ func (c *Config) run(ctx context.Context, cl *slate.Claim) {
 	if ended != rendering || ctx.Err() != nil || err != nil {
 		discard()
 	}
+	c.cancelAtProvider(log, w, ended, ctx.Err() != nil, err)
 	switch {
-	case ended == leaseLost:
+	case ended == leaseLost || errors.Is(err, errLeaseLost):
 		log.Warn("worker: lease lost; another worker has the job")
 	case ended == cancelRequested:
 		if _, err := c.Queue.Stopped(ctx, j.ID, c.ID); err != nil {
@@ -353,12 +382,12 @@ func (c *Config) run(ctx context.Context, cl *slate.Claim) {
 	case err != nil:
 		c.fail(ctx, log, j, engine.AsError(err))
 	default:
-		c.finish(ctx, log, j, tmp, w)
+		c.finish(ctx, log, j, tmp, w, out)
 	}
 }
 
 // finish measures and keeps the render, then reports the take.
-func (c *Config) finish(ctx context.Context, log *slog.Logger, j *slate.Job, tmp string, w *work) {
+func (c *Config) finish(ctx context.Context, log *slog.Logger, j *slate.Job, tmp string, w *work, out engine.Output) {
 	key := w.key
 	info, err := media.Probe(ctx, c.FFprobe, tmp)
 	if err != nil {
@@ -373,7 +402,7 @@ func (c *Config) finish(ctx context.Context, log *slog.Logger, j *slate.Job, tmp
 	}
 	_, err = c.Queue.Finish(ctx, j.ID, c.ID, slate.RenderResult{MediaKey: key, MediaType: w.mediaType, Size: info.Size,
 		Width: info.Width, Height: info.Height, FrameRate: info.FrameRate, DurationMS: info.DurationMS,
-		Streams: info.Streams()})
+		Streams: info.Streams(), Provider: c.provider(j, out)})
 	if err != nil {
 		// The job is not ours any more (or the database is gone): the
 		// file has no take to belong to.

@@ -21,6 +21,7 @@ import (
 	"slate/events"
 	"slate/netguard"
 	"slate/payment"
+	"slate/engine/roster"
 	"slate/pricing"
 	"slate/store"
 	"slate/web"
@@ -56,18 +57,26 @@ func (o *dbOptions) resolve() {
 	}
 }
 
+// catalog is the pricing file's catalog, or the spec's defaults.
+func (o *dbOptions) catalog() (pricing.Catalog, error) {
+	if o.pricing == "" {
+		return pricing.Default(), nil
+	}
+	return pricing.Load(o.pricing)
+}
+
 // open opens the store with the catalog of the pricing file, or the spec's
 // defaults without one. Purchases go through the built-in grant provider:
 // self-hosted Slate takes no card payments.
-func (o *dbOptions) open(ctx context.Context, engines []string) (*store.DB, error) {
+func (o *dbOptions) open(ctx context.Context, engines *roster.Roster) (*store.DB, error) {
 	o.resolve()
-	opts := store.Options{Clock: clock.System{}, Payments: payment.Grant{}, Engines: engines}
-	if o.pricing != "" {
-		c, err := pricing.Load(o.pricing)
-		if err != nil {
-			return nil, err
-		}
-		opts.Catalog = c
+	opts := store.Options{Clock: clock.System{}, Payments: payment.Grant{}}
+	if engines != nil {
+		opts.Engines, opts.Offers = engines.Names(), engines.Offers()
+	}
+	var err error
+	if opts.Catalog, err = o.catalog(); err != nil {
+		return nil, err
 	}
 	if o.tune != nil {
 		o.tune(&opts)

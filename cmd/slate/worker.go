@@ -6,17 +6,18 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
-	"slate/engine"
 	"slate/engine/comfyui"
-	"slate/engine/preview"
+	"slate/engine/roster"
 	"slate/export"
 	"slate/media"
+	"slate/pricing"
 	"slate/store"
 	"slate/worker"
 )
@@ -38,6 +39,7 @@ type renderOptions struct {
 	shutdownRender time.Duration
 	comfyURL       string
 	comfyWorkflow  string
+	enginesFile    string
 }
 
 func renderFlags(fs *pflag.FlagSet, o *renderOptions, defaultWorkers int) {
@@ -48,6 +50,7 @@ func renderFlags(fs *pflag.FlagSet, o *renderOptions, defaultWorkers int) {
 	fs.DurationVar(&o.shutdownRender, "grace", 30*time.Second, "how long renders in flight may finish at shutdown before their jobs are left to another worker")
 	fs.StringVar(&o.ffmpeg, "ffmpeg", envOr("SLATE_FFMPEG", "ffmpeg"), "ffmpeg binary (env SLATE_FFMPEG)")
 	fs.StringVar(&o.ffprobe, "ffprobe", envOr("SLATE_FFPROBE", "ffprobe"), "ffprobe binary (env SLATE_FFPROBE)")
+	fs.StringVar(&o.enginesFile, "engines", os.Getenv("SLATE_ENGINES"), "engines `FILE` (JSON): hosted and self-hosted engines, their models, key variables, limits and costs; see docs/engines.md (env SLATE_ENGINES)")
 	fs.StringVar(&o.comfyURL, "comfyui-url", os.Getenv("SLATE_COMFYUI_URL"), "ComfyUI server `URL`; enables the comfyui engine (env SLATE_COMFYUI_URL)")
 	fs.StringVar(&o.comfyWorkflow, "comfyui-workflow", os.Getenv("SLATE_COMFYUI_WORKFLOW"), "ComfyUI workflow template `FILE` (API format, with {{prompt}}, {{seed}}, … placeholders) (env SLATE_COMFYUI_WORKFLOW)")
 }
@@ -59,26 +62,27 @@ func envInt(key string, def int) int {
 	return def
 }
 
-// engines builds the engines this deployment renders with: preview always,
-// comfyui when its server and workflow are configured. Hosted engines have
-// no adapter yet, so they stay disabled and are refused at estimate time.
-func (o *renderOptions) engines() (*engine.Registry, error) {
-	engines := []engine.Engine{preview.New(preview.Config{FFmpeg: o.ffmpeg})}
+// engines builds the engines this deployment renders with from the
+// engines file: preview always, the file's entries, and a comfyui engine
+// from --comfyui-url and --comfyui-workflow when the file names none.
+func (o *renderOptions) engines(book pricing.Book) (*roster.Roster, error) {
+	var f roster.File
+	if o.enginesFile != "" {
+		var err error
+		if f, err = roster.Load(o.enginesFile); err != nil {
+			return nil, err
+		}
+	}
 	if o.comfyURL != "" || o.comfyWorkflow != "" {
 		if o.comfyURL == "" || o.comfyWorkflow == "" {
 			return nil, usagef("the comfyui engine needs both --comfyui-url and --comfyui-workflow")
 		}
-		tpl, err := comfyui.LoadTemplate(o.comfyWorkflow)
-		if err != nil {
-			return nil, err
+		if !slices.ContainsFunc(f.Engines, func(e roster.Entry) bool { return e.Name == comfyui.Name }) {
+			f.Engines = append(f.Engines, roster.Entry{Name: comfyui.Name, Adapter: "comfyui", BaseURL: o.comfyURL,
+				Workflow: o.comfyWorkflow})
 		}
-		e, err := comfyui.New(comfyui.Config{BaseURL: o.comfyURL, Template: tpl})
-		if err != nil {
-			return nil, err
-		}
-		engines = append(engines, e)
 	}
-	return engine.NewRegistry(engines...), nil
+	return roster.Build(f, book, roster.Deps{FFmpeg: o.ffmpeg})
 }
 
 // exporter cuts exports with the same ffmpeg the preview engine uses: every
@@ -89,8 +93,12 @@ func (o *renderOptions) exporter() *export.Runner {
 
 // openRender builds the engines, opens the database enabling them, and the
 // media directory: what every process that renders or serves needs.
-func (o *renderOptions) openRender(ctx context.Context, dbo *dbOptions) (*engine.Registry, *store.DB, *media.Dir, error) {
-	reg, err := o.engines()
+func (o *renderOptions) openRender(ctx context.Context, dbo *dbOptions) (*roster.Roster, *store.DB, *media.Dir, error) {
+	cat, err := dbo.catalog()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	reg, err := o.engines(cat.PriceBook)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -101,7 +109,7 @@ func (o *renderOptions) openRender(ctx context.Context, dbo *dbOptions) (*engine
 	if err != nil {
 		return nil, nil, nil, err
 	}
-	db, err := dbo.open(ctx, reg.Names())
+	db, err := dbo.open(ctx, reg)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -110,7 +118,7 @@ func (o *renderOptions) openRender(ctx context.Context, dbo *dbOptions) (*engine
 
 // startWorkers runs the in-process worker and the lease reaper until ctx
 // ends; the returned function waits for them to stop.
-func startWorkers(ctx context.Context, db *store.DB, o renderOptions, reg *engine.Registry, dir *media.Dir, log *slog.Logger) func() {
+func startWorkers(ctx context.Context, db *store.DB, o renderOptions, reg *roster.Roster, dir *media.Dir, log *slog.Logger) func() {
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
@@ -118,7 +126,7 @@ func startWorkers(ctx context.Context, db *store.DB, o renderOptions, reg *engin
 			reapLeases(ctx, db, log)
 			return
 		}
-		err := worker.Run(ctx, worker.Config{Queue: db, Engines: reg, Exporter: o.exporter(), Media: dir, FFprobe: o.ffprobe,
+		err := worker.Run(ctx, worker.Config{Queue: db, Engines: reg.Registry(), Roster: reg, Exporter: o.exporter(), Media: dir, FFprobe: o.ffprobe,
 			Slots: o.workers, Lease: o.lease, Poll: o.poll, Reap: reapEvery, Grace: o.shutdownRender, Logger: log})
 		if err != nil {
 			log.Error("worker stopped", "err", err)
@@ -182,7 +190,7 @@ func (a *app) work(ctx context.Context, o workerOptions) error {
 	id := worker.NewID()
 	log.Info("worker started", "worker", id, "dialect", db.Dialect(), "engines", reg.Names(), "slots", o.workers, "media", dir.Root())
 	fmt.Fprintf(a.stdout, "Slate worker %s rendering %v and exports with %d slot(s)\n", id, reg.Names(), o.workers)
-	err = worker.Run(ctx, worker.Config{ID: id, Queue: db, Engines: reg, Exporter: o.exporter(), Media: dir, FFprobe: o.ffprobe, Slots: o.workers,
+	err = worker.Run(ctx, worker.Config{ID: id, Queue: db, Engines: reg.Registry(), Roster: reg, Exporter: o.exporter(), Media: dir, FFprobe: o.ffprobe, Slots: o.workers,
 		Lease: o.lease, Poll: o.poll, Reap: reapEvery, Grace: o.shutdownRender, Logger: log})
 	log.Info("worker stopped")
 	return err

@@ -30,6 +30,8 @@ const maxPollFailures = 3
 
 // Config configures the engine.
 type Config struct {
+	// Name is the engine's name; empty is "comfyui".
+	Name string
 	// BaseURL is the ComfyUI server, such as http://127.0.0.1:8188; a path
 	// prefix for a server behind a proxy is kept.
 	BaseURL string
@@ -77,7 +79,12 @@ func New(cfg Config) (*Engine, error) {
 }
 
 // Name returns "comfyui".
-func (e *Engine) Name() string { return Name }
+func (e *Engine) Name() string {
+	if e.cfg.Name != "" {
+		return e.cfg.Name
+	}
+	return Name
+}
 
 // Render queues spec's workflow, waits for it and downloads its output to
 // dst. When ctx ends first, it takes the prompt out of ComfyUI's queue or

@@ -24,6 +24,8 @@ const Name = "preview"
 // Config configures the engine. The zero value works on a machine with
 // ffmpeg on PATH.
 type Config struct {
+	// Name is the engine's name; empty is "preview".
+	Name string
 	// FFmpeg is the ffmpeg binary; empty means "ffmpeg" from PATH.
 	FFmpeg string
 	// Font is the font file to draw with; empty means FindFont's choice,
@@ -58,7 +60,12 @@ func New(cfg Config) *Engine {
 }
 
 // Name returns "preview".
-func (e *Engine) Name() string { return Name }
+func (e *Engine) Name() string {
+	if e.cfg.Name != "" {
+		return e.cfg.Name
+	}
+	return Name
+}
 
 // Render renders spec to an MP4 at dst. ffmpeg writes to a temporary file
 // next to dst, renamed into place only when it succeeds, so dst is either

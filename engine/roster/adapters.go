@@ -1,0 +1,10 @@
+package roster
+
+import (
+	"slate/engine"
+	"slate/engine/provider"
+)
+
+// hosted are the hosted-engine adapters this build knows, by the name an
+// entry's adapter field gives.
+var hosted = map[string]func(provider.Config) (engine.Engine, error){}
