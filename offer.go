@@ -1,8 +1,10 @@
 package slate
 
 import (
+	"context"
 	"fmt"
 	"slices"
+	"time"
 )
 
 // EngineOffer is what a deployment's engine can render, as estimates and
@@ -91,4 +93,30 @@ func secondsList(ms []int64) string {
 		out += number(d)
 	}
 	return out + " s"
+}
+
+// EngineInfo is an engine as `slate engines` lists it: what it renders,
+// its price in credits, and whether its provider answered the last check.
+// It never carries the engine's key.
+type EngineInfo struct {
+	EngineOffer
+	// CreditsPerSecond is its price book rate at the cheapest tier.
+	CreditsPerSecond int64 `json:"credits_per_second"`
+	// ProviderCost says how its provider prices a render, as the engines
+	// file has it ("0.4 USD per second").
+	ProviderCost string `json:"provider_cost,omitempty"`
+	// Reachable is what the last check found; nil when the engine has no
+	// check or none has run. Problem says why not.
+	Reachable *bool      `json:"reachable,omitempty"`
+	Problem   string     `json:"problem,omitempty"`
+	CheckedAt *time.Time `json:"checked_at,omitempty"`
+}
+
+// EngineService lists the deployment's engines and checks their
+// providers. Checks are cached, so asking often calls a provider seldom.
+type EngineService interface {
+	Engines(ctx context.Context) ([]*EngineInfo, error)
+	// CheckEngine makes one cheap authenticated call to the engine's
+	// provider (or answers the last one, when it was moments ago).
+	CheckEngine(ctx context.Context, name string) (*EngineInfo, error)
 }

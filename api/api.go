@@ -35,6 +35,10 @@ type Server struct {
 	Queue    slate.QueueService
 	Takes    slate.TakeService
 	Exports  slate.ExportService
+	Margin   slate.MarginService
+	// Engines lists the deployment's engines and values credits for the
+	// margin report; nil lists none.
+	Engines Engines
 	// Media serves takes' files; nil answers their downloads 404.
 	Media MediaStore
 	// Webhooks manages organisations' webhooks.
@@ -155,6 +159,7 @@ func (s *Server) init() {
 		s.registerLocks()
 		s.registerSelections()
 		s.registerCredits()
+		s.registerEngines()
 		s.registerQueue()
 		s.registerTakes()
 		s.registerExports()

@@ -20,6 +20,7 @@ var documentTags = []*huma.Tag{
 	{Name: "locks", Description: "Locks on acts, scenes and shots: nothing under a lock can be edited, moved, deleted or rendered."},
 	{Name: "credits", Description: "Plans, credit packs and the price book; balances, the ledger, forecasts, budgets and estimates."},
 	{Name: "queue", Description: "The render queue: submit batches, then prioritise, pause, cancel, retry, approve or reject jobs."},
+	{Name: "engines", Description: "The engines this deployment renders with, and checks that their providers answer."},
 	{Name: "takes", Description: "Rendered takes of shots and their video."},
 	{Name: "exports", Description: "Cuts of selected shots rendered to a file, with their EDL."},
 	{Name: "events", Description: "The organisation's live events, as server-sent events."},

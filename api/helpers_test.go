@@ -16,9 +16,11 @@ import (
 
 	"slate"
 	"slate/api"
+	"slate/engine/roster"
 	"slate/events"
 	"slate/limit"
 	"slate/media"
+	"slate/pricing"
 	"slate/store/storetest"
 )
 
@@ -64,7 +66,7 @@ func newHarness(t testing.TB, b storetest.Backend, adjust ...func(*api.Server)) 
 	srv := &api.Server{
 		Users: env.DB, Orgs: env.DB, Projects: env.DB, Tree: env.DB, Keys: env.DB,
 		Credits: env.DB, Catalog: env.DB.Catalog, Webhooks: env.DB, Events: broker,
-		Queue: env.DB, Takes: env.DB, Exports: env.DB, Media: dir,
+		Queue: env.DB, Takes: env.DB, Exports: env.DB, Media: dir, Margin: env.DB, Engines: engines(t),
 		Clock: env.Clock, Ready: env.DB.Ping,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
@@ -273,4 +275,15 @@ func (h *harness) tree(p *person, projectID string) *slate.Tree {
 	var tr slate.Tree
 	h.must(call{method: "GET", path: "/api/v1/projects/" + projectID + "/tree", token: p.Token}, http.StatusOK, &tr)
 	return &tr
+}
+
+// engines is the built-in engines alone, as a deployment without an
+// engines file has them.
+func engines(t testing.TB) api.Engines {
+	t.Helper()
+	r, err := roster.Build(roster.File{}, pricing.DefaultBook(), roster.Deps{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
 }

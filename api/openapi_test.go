@@ -82,6 +82,7 @@ func TestOpenAPIDocument(t *testing.T) {
 		"POST /api/v1/shots/{id}/lock", "DELETE /api/v1/shots/{id}/lock",
 		"POST /api/v1/shots/{shot}/review", "POST /api/v1/projects/{project}/bulk", "POST /api/v1/projects/{project}/selection",
 		"GET /api/v1/plans", "GET /api/v1/credit-packs", "GET /api/v1/price-book",
+		"GET /api/v1/engines", "POST /api/v1/engines/{engine}/check", "GET /api/v1/orgs/{org}/credits/margin",
 		"GET /api/v1/orgs/{org}/credits", "GET /api/v1/orgs/{org}/credits/transactions", "GET /api/v1/orgs/{org}/credits/forecast",
 		"POST /api/v1/orgs/{org}/credits/purchases", "PUT /api/v1/orgs/{org}/plan", "DELETE /api/v1/orgs/{org}/plan",
 		"GET /api/v1/orgs/{org}/budget", "PUT /api/v1/orgs/{org}/budget",

@@ -62,7 +62,7 @@ func TestListsDocumentPaging(t *testing.T) {
 	if err := json.NewDecoder(res.Body).Decode(&doc); err != nil {
 		t.Fatal(err)
 	}
-	single := map[string]bool{"listPlans": true, "listCreditPacks": true, "resolveSelection": true}
+	single := map[string]bool{"listPlans": true, "listCreditPacks": true, "resolveSelection": true, "listEngines": true}
 	var paged []string
 	for p, ops := range doc.Paths {
 		for m, op := range ops {

@@ -18,6 +18,15 @@ var creditOperations = []operation{
 	{"getPriceBook", needUser, 200, func(h *harness, m *matrix, as *person) call {
 		return call{method: "GET", path: "/api/v1/price-book"}
 	}},
+	{"listEngines", needUser, 200, func(h *harness, m *matrix, as *person) call {
+		return call{method: "GET", path: "/api/v1/engines"}
+	}},
+	{"checkEngine", needUser, 200, func(h *harness, m *matrix, as *person) call {
+		return call{method: "POST", path: "/api/v1/engines/preview/check"}
+	}},
+	{"getMargin", slate.PermBilling, 200, func(h *harness, m *matrix, as *person) call {
+		return call{method: "GET", path: path("/api/v1/orgs/%s/credits/margin?from=2026-01&to=2026-12", m.org.ID)}
+	}},
 	{"getCredits", slate.PermRead, 200, func(h *harness, m *matrix, as *person) call {
 		return call{method: "GET", path: path("/api/v1/orgs/%s/credits", m.org.ID)}
 	}},

@@ -26,8 +26,8 @@ func (a *app) creditCommands() []*cobra.Command {
 			}
 			return a.emit(cr, func(t table) { creditRows(t, cr) })
 		})
-	credits.AddCommand(a.historyCommand(), a.forecastCommand(), a.buyCommand(), a.packsCommand())
-	return []*cobra.Command{credits, a.plansCommand(), a.planCommand(), a.priceBookCommand(),
+	credits.AddCommand(a.historyCommand(), a.forecastCommand(), a.buyCommand(), a.packsCommand(), a.marginCommand())
+	return []*cobra.Command{credits, a.enginesCommand(), a.plansCommand(), a.planCommand(), a.priceBookCommand(),
 		a.budgetCommand(), a.estimateCommand(), a.ledgerCommand()}
 }
 

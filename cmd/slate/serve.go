@@ -213,7 +213,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 
 	srv := &api.Server{
 		Users: db, Orgs: db, Projects: db, Tree: db, Credits: db, Catalog: db.Catalog, Keys: db,
-		Queue: db, Takes: db, Exports: db, Media: dir,
+		Queue: db, Takes: db, Exports: db, Media: dir, Margin: db, Engines: reg,
 		Clock: clk, Logger: log, Ready: db.Ping,
 		Webhooks: db, WebhookAddresses: addresses, Events: broker, SignIn: limits,
 		StreamsPerCredential: o.streamsPerCred, StreamsPerOrg: o.streamsPerOrg,

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"slate"
+	"slate/clock"
 	"slate/engine"
 	"slate/engine/comfyui"
 	"slate/engine/preview"
@@ -28,6 +29,8 @@ type Deps struct {
 	// Pacing paces hosted engines' status polls; zero is each adapter's
 	// default.
 	Pacing provider.Pacing
+	// Clock dates checks; nil is the system clock.
+	Clock slate.Clock
 }
 
 // Roster is the deployment's engines, built from the engines file.
@@ -39,6 +42,9 @@ type Roster struct {
 	timeouts    map[string]time.Duration
 	currency    string
 	creditValue pricing.Micros
+	book        pricing.Book
+	clock       slate.Clock
+	checks      map[string]*checkState
 }
 
 // Build checks every entry of f and builds its engine. It refuses, naming
@@ -50,7 +56,11 @@ func Build(f File, book pricing.Book, d Deps) (*Roster, error) {
 		d.Getenv = os.Getenv
 	}
 	r := &Roster{entries: map[string]Entry{}, offers: map[string]slate.EngineOffer{},
-		rates: map[string]pricing.ProviderRate{}, timeouts: map[string]time.Duration{}, currency: f.Currency}
+		rates: map[string]pricing.ProviderRate{}, timeouts: map[string]time.Duration{}, currency: f.Currency,
+		book: book, clock: d.Clock, checks: map[string]*checkState{}}
+	if r.clock == nil {
+		r.clock = clock.System{}
+	}
 	if r.currency == "" {
 		r.currency = "USD"
 	}
@@ -111,6 +121,7 @@ func Build(f File, book pricing.Book, d Deps) (*Roster, error) {
 			}
 		}
 		r.entries[e.Name], r.offers[e.Name], r.rates[e.Name] = e, offer, rate
+		r.checks[e.Name] = &checkState{}
 		engines = append(engines, eng)
 	}
 	r.reg = engine.NewRegistry(engines...)
