@@ -252,3 +252,15 @@ func newID() string {
 	h := hex.EncodeToString(b[:])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
 }
+
+// Check asks the server for its queue, the cheapest call that shows it is
+// a ComfyUI server and answers (`slate engines check`).
+func (e *Engine) Check(ctx context.Context) error {
+	var q struct {
+		Running []any `json:"queue_running"`
+	}
+	if err := e.call(ctx, http.MethodGet, "queue", nil, nil, &q); err != nil {
+		return asError(err)
+	}
+	return nil
+}
