@@ -62,7 +62,7 @@ func (s *Server) estimateDialog(ctx context.Context, r *http.Request) (string, a
 	if err != nil {
 		return "", nil, err
 	}
-	v := &EstimateView{Project: p, Request: req, Tiers: s.catalog().PriceBook.TierNames(), Engines: slate.Engines,
+	v := &EstimateView{Project: p, Request: req, Tiers: s.catalog().PriceBook.TierNames(), Engines: s.engineNames(),
 		Plans: s.catalog().Plans, Packs: s.catalog().CreditPacks}
 	if v.Can, err = s.can(ctx, p.OrgID); err != nil {
 		return "", nil, err

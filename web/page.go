@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"slate"
+	"slate/pricing"
 	"slate/session"
 )
 
@@ -21,6 +22,7 @@ import (
 // named for what they show, and pages compose the shared "head" and "foot".
 var templates = template.Must(template.New("").Funcs(template.FuncMap{
 	"credits":        slate.FormatCredits,
+	"micros":         pricing.FormatMicros,
 	"seconds":        formatSeconds,
 	"when":           formatTime,
 	"date":           formatDate,

@@ -78,7 +78,7 @@ func (s *Server) panel(ctx context.Context, r *http.Request) (string, any, error
 // project's own).
 func (s *Server) panelOf(ctx context.Context, t *slate.Tree, kind, id string, can Can) (string, any, error) {
 	book := s.catalog().PriceBook
-	engines, tiers := slate.Engines, book.TierNames()
+	engines, tiers := s.engineNames(), book.TierNames()
 	switch kind {
 	case "":
 		v := &ProjectPanel{Project: t.Project, Acts: t.Acts, Engines: engines, Tiers: tiers, Can: can}
@@ -121,7 +121,7 @@ func (s *Server) panelOf(ctx context.Context, t *slate.Tree, kind, id string, ca
 }
 
 func (s *Server) shotPanel(ctx context.Context, t *slate.Tree, id string, can Can) (string, any, error) {
-	v := &ShotView{Project: t.Project, Engines: slate.Engines, Tiers: s.catalog().PriceBook.TierNames(), Can: can}
+	v := &ShotView{Project: t.Project, Engines: s.engineNames(), Tiers: s.catalog().PriceBook.TierNames(), Can: can}
 	for _, a := range t.Acts {
 		for _, sc := range a.Scenes {
 			v.Scenes = append(v.Scenes, SceneChoice{ID: sc.ID, Name: sc.Name, Act: a.Name})

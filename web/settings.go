@@ -169,6 +169,9 @@ type BillingView struct {
 	MemberLimits                     []LimitRow
 	Projects                         []ProjectBudgetRow
 	Webhooks                         []WebhookRow
+	// Margin is the last three months' credits against providers' cost,
+	// shown to billing members when the server reports it.
+	Margin                           *slate.MarginReport
 	EventKinds                       []string
 	Can                              Can
 }
@@ -263,6 +266,20 @@ func (s *Server) billingView(ctx context.Context, orgID string, can Can) (*Billi
 			row.Budget = *b.Budget
 		}
 		v.Projects = append(v.Projects, row)
+	}
+	if can.Billing && s.Margin != nil {
+		var now time.Time
+		if s.Clock != nil {
+			now = s.Clock.Now()
+		} else {
+			now = time.Now()
+		}
+		if v.Margin, err = s.Margin.Margin(ctx, orgID, slate.MarginFilter{From: now.AddDate(0, -2, 0), To: now}); err != nil {
+			return nil, err
+		}
+		if s.Engines != nil {
+			v.Margin.Value(s.Engines.CreditValue(), s.Engines.Currency())
+		}
 	}
 	// Webhooks need billing to be listed at all.
 	if can.Billing {

@@ -43,10 +43,35 @@ type Server struct {
 	Webhooks slate.WebhookService
 	// Catalog returns the plans, packs and price book in force.
 	Catalog func() pricing.Catalog
+	// Engines names the engines the deployment renders with, for the
+	// engine choices, and values credits in the margin table; nil offers
+	// the default price book's engines.
+	Engines EngineRoster
+	// Margin reports credits charged against providers' cost; nil leaves
+	// the billing page without the table.
+	Margin slate.MarginService
+	// Clock says which months the margin table shows; nil is the system
+	// clock.
+	Clock slate.Clock
 	Logger  *slog.Logger
 	// API serves /api/, /healthz and /metrics beside the pages: the pages'
 	// script talks to it on the same origin, with the same cookie.
 	API http.Handler
+}
+
+// EngineRoster is what the web app asks of the deployment's engines.
+type EngineRoster interface {
+	Names() []string
+	CreditValue() int64
+	Currency() string
+}
+
+// engineNames are the engines members may choose.
+func (s *Server) engineNames() []string {
+	if s.Engines == nil {
+		return slate.Engines
+	}
+	return s.Engines.Names()
 }
 
 // Handler serves every page, fragment and static file of the web app, and

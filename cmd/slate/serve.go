@@ -221,6 +221,7 @@ func (a *app) serve(ctx context.Context, o serveOptions) error {
 	app := &web.Server{
 		Users: db, Orgs: db, Projects: db, Tree: db, Credits: db, Queue: db, Takes: db,
 		Exports: db, Webhooks: db, Catalog: db.Catalog, Logger: log, API: srv.Handler(),
+		Engines: reg, Margin: db, Clock: clk,
 	}
 	hs := &http.Server{
 		Handler:           app.Handler(),
