@@ -171,9 +171,9 @@ type BillingView struct {
 	Webhooks                         []WebhookRow
 	// Margin is the last three months' credits against providers' cost,
 	// shown to billing members when the server reports it.
-	Margin                           *slate.MarginReport
-	EventKinds                       []string
-	Can                              Can
+	Margin     *slate.MarginReport
+	EventKinds []string
+	Can        Can
 }
 
 // LimitRow is one member's own monthly limit, empty when the default

@@ -52,8 +52,8 @@ type Server struct {
 	Margin slate.MarginService
 	// Clock says which months the margin table shows; nil is the system
 	// clock.
-	Clock slate.Clock
-	Logger  *slog.Logger
+	Clock  slate.Clock
+	Logger *slog.Logger
 	// API serves /api/, /healthz and /metrics beside the pages: the pages'
 	// script talks to it on the same origin, with the same cookie.
 	API http.Handler
