@@ -27,6 +27,19 @@ type EngineOffer struct {
 	MinMS       int64   `json:"min_ms,omitempty"`
 	MaxMS       int64   `json:"max_ms,omitempty"`
 	StepMS      int64   `json:"step_ms,omitempty"`
+	// TierDurationsMS, for a tier it names, replaces DurationsMS: some
+	// models render their larger frames only at some lengths (Veo: 1080p
+	// and 4k only at 8 s).
+	TierDurationsMS map[string][]int64 `json:"tier_durations_ms,omitempty"`
+}
+
+// ForTier is the offer a shot at tier meets: the tier's own durations
+// where it has them. Estimates and the queue call Billed on it.
+func (o EngineOffer) ForTier(tier string) EngineOffer {
+	if d, ok := o.TierDurationsMS[tier]; ok {
+		o.DurationsMS = d
+	}
+	return o
 }
 
 // OffersTier reports whether the engine renders tier.

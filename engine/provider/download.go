@@ -66,7 +66,7 @@ func Download(ctx context.Context, provider string, f Fetch, dst string) (err er
 			break
 		}
 		if errors.Is(ferr, ErrExpired) {
-			return engine.Errorf(slate.JobErrEngineFailed, true, "%s: %v", provider, ferr)
+			return &expiredError{engine.Errorf(slate.JobErrEngineFailed, true, "%s: %v", provider, ferr)}
 		}
 		if _, transient := Transient(ctx, ferr); !transient || attempt >= f.Attempts {
 			return engine.Errorf(slate.JobErrEngineUnavailable, true, "%s: downloading the result: %v", provider, ferr)
@@ -87,6 +87,14 @@ func Download(ctx context.Context, provider string, f Fetch, dst string) (err er
 	}
 	return nil
 }
+
+// expiredError is the *engine.Error a download ends with when its URL has
+// expired, which is also ErrExpired, so an adapter that can ask its
+// provider for a fresh URL knows to.
+type expiredError struct{ err *engine.Error }
+
+func (e *expiredError) Error() string   { return e.err.Error() }
+func (e *expiredError) Unwrap() []error { return []error{e.err, ErrExpired} }
 
 // fetchOnce appends to tmp from where it ends, and reports whether the
 // file is complete.
