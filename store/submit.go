@@ -280,7 +280,7 @@ func (s *DB) fitOffer(l *slate.QuoteLine) error {
 		return slate.Invalidf("tier", "engine %q does not render the %s tier; it offers %s", l.Engine, l.Tier,
 			strings.Join(o.Tiers, ", "))
 	}
-	if billed, why := o.Billed(l.DurationMS); billed != l.DurationMS {
+	if billed, why := o.ForTier(l.Tier).Billed(l.DurationMS); billed != l.DurationMS {
 		l.ShotDurationMS, l.DurationMS, l.DurationNote = l.DurationMS, billed, why
 	}
 	return nil

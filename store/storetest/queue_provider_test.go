@@ -16,7 +16,8 @@ import (
 // veoOffer is Veo's offer as its adapter makes it: 4, 6 or 8 s, no 4K,
 // and at most two jobs running at once across every worker.
 var veoOffer = slate.EngineOffer{Name: "veo-3.1", Adapter: "veo", Model: "veo-3.1-generate-preview", MaxConcurrent: 2,
-	Tiers: []string{"draft", "standard", "high"}, DurationsMS: []int64{4000, 6000, 8000}}
+	Tiers: []string{"draft", "standard", "high"}, DurationsMS: []int64{4000, 6000, 8000},
+	TierDurationsMS: map[string][]int64{"high": {8000}}}
 
 // eachWithOffers runs fn on a fresh store of every backend whose engines
 // have offers.
@@ -47,9 +48,16 @@ func TestEstimateFollowsEngineOffer(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, l := range q.Lines {
-			// 8 credits a second × 4 (high) × 6 s billed.
-			if l.DurationMS != 6000 || l.ShotDurationMS != 5000 || l.Cost != 192 || !strings.Contains(l.DurationNote, "4, 6 or 8 s") {
-				t.Errorf("line %+v; want 6 s billed for a 5 s shot at 192 credits, with the reason", l)
+			// Veo renders 1080p only at 8 s: 8 credits a second × 4 (high) × 8 s.
+			if l.DurationMS != 8000 || l.ShotDurationMS != 5000 || l.Cost != 256 || !strings.Contains(l.DurationNote, "8 s") {
+				t.Errorf("line %+v; want 8 s billed for a 5 s shot at 256 credits, with the reason", l)
+			}
+		}
+		q = mustEstimate(t, env, ctx, k.o.Project.ID, "veo-3.1", "standard")
+		for _, l := range q.Lines {
+			// 8 credits a second × 2 (standard) × 6 s billed.
+			if l.DurationMS != 6000 || l.ShotDurationMS != 5000 || l.Cost != 96 || !strings.Contains(l.DurationNote, "4, 6 or 8 s") {
+				t.Errorf("line %+v; want 6 s billed for a 5 s shot at 96 credits, with the reason", l)
 			}
 		}
 		// A length the model takes is billed as it is, with no note.
