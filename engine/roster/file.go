@@ -43,6 +43,10 @@ type Entry struct {
 	// Timeout bounds one render, waiting at the provider included ("20m");
 	// empty is the worker's --render-timeout.
 	Timeout string `json:"timeout,omitempty"`
+	// PollInterval is how often a hosted render's status is asked after
+	// ("5s"); empty is two seconds. Throttling and failures back off
+	// from it.
+	PollInterval string `json:"poll_interval,omitempty"`
 	// Tiers maps each tier the engine offers to the provider's resolution
 	// name; empty keeps the adapter's defaults.
 	Tiers map[string]string `json:"tiers,omitempty"`

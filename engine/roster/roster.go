@@ -101,11 +101,19 @@ func Build(f File, book pricing.Book, d Deps) (*Roster, error) {
 				return nil, fail("tiers", "the price book has no tier %q", tier)
 			}
 		}
+		pacing := d.Pacing
+		if e.PollInterval != "" {
+			p, err := time.ParseDuration(e.PollInterval)
+			if err != nil || p <= 0 {
+				return nil, fail("poll_interval", "%q is not a positive duration such as \"5s\"", e.PollInterval)
+			}
+			pacing.Interval = p
+		}
 		rate, err := r.rate(e)
 		if err != nil {
 			return nil, fail("cost", "%v", err)
 		}
-		eng, err := build(f, e, d)
+		eng, err := build(f, e, d, pacing)
 		if err != nil {
 			return nil, fail(fieldOf(err), "%v", err)
 		}
@@ -191,7 +199,7 @@ func (r *Roster) rate(e Entry) (pricing.ProviderRate, error) {
 }
 
 // build makes the entry's engine with its adapter.
-func build(f File, e Entry, d Deps) (engine.Engine, error) {
+func build(f File, e Entry, d Deps, pacing provider.Pacing) (engine.Engine, error) {
 	switch e.Adapter {
 	case "preview":
 		return preview.New(preview.Config{FFmpeg: d.FFmpeg, Name: e.Name}), nil
@@ -223,7 +231,7 @@ func build(f File, e Entry, d Deps) (engine.Engine, error) {
 		return nil, &fieldError{"api_key_env", fmt.Errorf("%s is not set", e.APIKeyEnv)}
 	}
 	return newHosted(provider.Config{Name: e.Name, Model: e.Model, APIKey: key, BaseURL: e.BaseURL, HTTP: d.HTTP,
-		Pacing: d.Pacing, Tiers: e.Tiers, Options: e.Options, Input: e.Input})
+		Pacing: pacing, Tiers: e.Tiers, Options: e.Options, Input: e.Input})
 }
 
 // adapterNames lists the adapters this build knows.

@@ -59,6 +59,7 @@ func TestBuildRefuses(t *testing.T) {
 		{"the export queue's name", `{"engines":[{"name":"export","adapter":"preview"}]}`, []string{"name", "export"}},
 		{"negative limit", `{"engines":[{"name":"preview","adapter":"preview","max_concurrent":-1}]}`, []string{"max_concurrent"}},
 		{"bad timeout", `{"engines":[{"name":"preview","adapter":"preview","timeout":"soon"}]}`, []string{"timeout", "soon"}},
+		{"bad poll interval", `{"engines":[{"name":"preview","adapter":"preview","poll_interval":"-1s"}]}`, []string{"poll_interval", "-1s"}},
 		{"unknown tier", `{"engines":[{"name":"preview","adapter":"preview","tiers":{"8k":"4320p"}}]}`, []string{"tiers", "8k"}},
 		{"bad cost", `{"engines":[{"name":"preview","adapter":"preview","cost":{"per_second":"0,40"}}]}`, []string{"cost", "per_second"}},
 		{"foreign unit without a value", `{"engines":[{"name":"preview","adapter":"preview","cost":{"unit":"runway_credit","per_second":"5"}}]}`,
