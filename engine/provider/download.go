@@ -37,7 +37,9 @@ var ErrExpired = errors.New("the provider's result URL has expired")
 
 // Download saves f.URL at dst, whole or not at all: it writes beside dst
 // and renames into place, resuming an interrupted transfer with a Range
-// request, and retries transient failures up to f.Attempts times.
+// request, and retries transient failures up to f.Attempts times. An
+// expired URL fails at once with an *engine.Error that also matches
+// ErrExpired under errors.Is.
 func Download(ctx context.Context, provider string, f Fetch, dst string) (err error) {
 	if f.HTTP == nil {
 		f.HTTP = &http.Client{}
@@ -66,7 +68,7 @@ func Download(ctx context.Context, provider string, f Fetch, dst string) (err er
 			break
 		}
 		if errors.Is(ferr, ErrExpired) {
-			return engine.Errorf(slate.JobErrEngineFailed, true, "%s: %v", provider, ferr)
+			return &expiredError{engine.Errorf(slate.JobErrEngineFailed, true, "%s: %v", provider, ferr)}
 		}
 		if _, transient := Transient(ctx, ferr); !transient || attempt >= f.Attempts {
 			return engine.Errorf(slate.JobErrEngineUnavailable, true, "%s: downloading the result: %v", provider, ferr)
@@ -87,6 +89,14 @@ func Download(ctx context.Context, provider string, f Fetch, dst string) (err er
 	}
 	return nil
 }
+
+// expiredError is the job error of an expired result URL that still says
+// errors.Is(err, ErrExpired), so an adapter can ask its provider for a
+// fresh URL.
+type expiredError struct{ err *engine.Error }
+
+func (e *expiredError) Error() string   { return e.err.Error() }
+func (e *expiredError) Unwrap() []error { return []error{e.err, ErrExpired} }
 
 // fetchOnce appends to tmp from where it ends, and reports whether the
 // file is complete.
