@@ -232,7 +232,10 @@ func (p *prediction) failure() *engine.Error {
 // moderation is how Replicate's models say they refused content: the
 // "(E005) flagged as sensitive" failure of hosted models such as Kling
 // and Seedance, and the Stable Diffusion family's "NSFW content detected".
-var moderation = []string{"nsfw", "e005", "flagged as sensitive", "sensitive content", "content policy", "safety", "moderat"}
+// The phrases are whole enough that an input named disable_safety_checker
+// failing validation is not taken for a refusal.
+var moderation = []string{"nsfw", "(e005)", "flagged as sensitive", "sensitive content", "content policy",
+	"safety system", "safety filter", "moderation"}
 
 func moderated(msg string) bool {
 	lower := strings.ToLower(msg)

@@ -120,6 +120,8 @@ func TestAPIErrorReadsProblemDetails(t *testing.T) {
 		{422, `{"title":"Input validation failed","detail":"- input.duration: duration must be one of the following: 5, 10","status":422}`,
 			slate.JobErrInvalidRequest, false, "duration must be one of the following"},
 		{422, `{"detail":"Prompt was flagged by the safety system","status":422}`, slate.JobErrPromptRejected, false, "safety system"},
+		{422, `{"title":"Input validation failed","detail":"- input.disable_safety_checker: Invalid type. Expected: boolean, given: string","status":422}`,
+			slate.JobErrInvalidRequest, false, "disable_safety_checker"},
 		{402, `{"detail":"You have insufficient credit to run this model.","status":402}`, slate.JobErrQuotaExceeded, false, "insufficient credit"},
 		{404, `{"detail":"The requested resource could not be found.","status":404}`, slate.JobErrInvalidRequest, false, "could not be found"},
 		{502, `<html>bad gateway</html>`, slate.JobErrEngineUnavailable, true, "502 <html>bad gateway</html>"},

@@ -89,6 +89,9 @@ var (
 // New checks cfg and returns the engine. Errors name the entry's field.
 func New(cfg provider.Config) (*Engine, error) {
 	e := &Engine{cfg: cfg}
+	if cfg.Name == "" {
+		return nil, errors.New("replicate engine: name: empty")
+	}
 	if err := e.parseModel(cfg.Model); err != nil {
 		return nil, e.fail(err)
 	}

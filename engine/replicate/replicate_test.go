@@ -357,6 +357,14 @@ func TestNewRefuses(t *testing.T) {
 	}
 }
 
+func TestNewRefusesANamelessEntry(t *testing.T) {
+	t.Parallel()
+	_, err := replicate.New(provider.Config{Model: "kwaivgi/kling-v2.1", APIKey: "k", Input: map[string]any{"prompt": "{{prompt}}"}})
+	if err == nil || !strings.Contains(err.Error(), "name: empty") {
+		t.Errorf("err = %v", err)
+	}
+}
+
 func TestCheck(t *testing.T) {
 	t.Parallel()
 	s := newFake(t)
