@@ -84,7 +84,7 @@ func (e *Engine) Await(ctx context.Context, spec slate.RenderSpec, t engine.Tick
 	}
 	progress(engine.Progress{Percent: 100})
 	frames, fps := d.Frames, d.FPS
-	if frames <= 0 || fps <= 0 { // a ticket from before the frames were kept
+	if frames <= 0 || fps <= 0 { // a ticket that kept no frames
 		frames, fps = e.model.FramesFor(spec.DurationMS), e.model.FPS
 	}
 	return engine.Output{Model: e.cfg.Model, Seed: out.Seed, Usage: engine.Usage{

@@ -194,6 +194,8 @@ func (e *Engine) Check(ctx context.Context) error {
 		return nil
 	case errors.As(err, &se) && (se.Status == http.StatusNotFound || se.Status == http.StatusBadRequest || se.Status == http.StatusUnprocessableEntity):
 		return nil
+	case errors.As(err, &se) && se.Waits():
+		return engine.Errorf(slate.JobErrEngineUnavailable, true, "fal's queue answered %d: %s", se.Status, detailOf(se.Body))
 	case errors.As(err, &se):
 		return failure(se, "")
 	}
