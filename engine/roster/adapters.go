@@ -2,12 +2,16 @@ package roster
 
 import (
 	"slate/engine"
+	"slate/engine/fal"
 	"slate/engine/provider"
+	"slate/engine/replicate"
 	"slate/engine/veo"
 )
 
 // hosted are the hosted-engine adapters this build knows, by the name an
 // entry's adapter field gives.
 var hosted = map[string]func(provider.Config) (engine.Engine, error){
-	"veo": func(c provider.Config) (engine.Engine, error) { return veo.New(c) },
+	"fal":       func(c provider.Config) (engine.Engine, error) { return fal.New(c) },
+	"replicate": func(c provider.Config) (engine.Engine, error) { return replicate.New(c) },
+	"veo":       func(c provider.Config) (engine.Engine, error) { return veo.New(c) },
 }
