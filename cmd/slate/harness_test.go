@@ -104,10 +104,17 @@ var listening = regexp.MustCompile(`Slate is listening on (http://\S+)`)
 // waits until /healthz answers 200.
 func startServer(t *testing.T, dir string, extra ...string) *server {
 	t.Helper()
+	return startServerEnv(t, dir, nil, extra...)
+}
+
+// startServerEnv is startServer with env added to the server's clean
+// environment.
+func startServerEnv(t *testing.T, dir string, env []string, extra ...string) *server {
+	t.Helper()
 	args := append([]string{"serve", "--addr", "127.0.0.1:0", "--db", "sqlite:" + filepath.Join(dir, "slate.db"), "--data", dir}, extra...)
 	s := &server{stdout: &syncBuffer{}, stderr: &syncBuffer{}, exited: make(chan error, 1)}
 	s.cmd = exec.Command(binary(t), args...)
-	s.cmd.Env = cleanEnv(dir)
+	s.cmd.Env = cleanEnv(dir, env...)
 	s.cmd.Stdout, s.cmd.Stderr = s.stdout, s.stderr
 	if err := s.cmd.Start(); err != nil {
 		t.Fatal(err)

@@ -69,11 +69,15 @@ func Build(f File, book pricing.Book, d Deps) (*Roster, error) {
 		return nil, fmt.Errorf("engines file: credit_value: %w", err)
 	}
 	entries := f.Engines
-	if !slices.ContainsFunc(entries, func(e Entry) bool { return e.Name == slate.DefaultEngine }) {
+	builtIn := !slices.ContainsFunc(entries, func(e Entry) bool { return e.Name == slate.DefaultEngine })
+	if builtIn {
 		entries = append([]Entry{{Name: slate.DefaultEngine, Adapter: "preview"}}, entries...)
 	}
 	var engines []engine.Engine
 	for i, e := range entries {
+		if builtIn {
+			i-- // the file's own numbering
+		}
 		fail := func(field, format string, args ...any) error {
 			return fmt.Errorf("engines file: engine %q (entry %d): %s: %s", e.Name, i+1, field, fmt.Sprintf(format, args...))
 		}
