@@ -35,6 +35,14 @@ type Fetch struct {
 // 410 on download): the output is gone and only a new render makes it.
 var ErrExpired = errors.New("the provider's result URL has expired")
 
+// expiredError is the *engine.Error Download fails with when the URL has
+// expired. errors.Is still finds ErrExpired in it, so an adapter whose
+// provider hands out fresh URLs can ask for one.
+type expiredError struct{ err *engine.Error }
+
+func (e *expiredError) Error() string   { return e.err.Error() }
+func (e *expiredError) Unwrap() []error { return []error{e.err, ErrExpired} }
+
 // Download saves f.URL at dst, whole or not at all: it writes beside dst
 // and renames into place, resuming an interrupted transfer with a Range
 // request, and retries transient failures up to f.Attempts times.
@@ -66,7 +74,7 @@ func Download(ctx context.Context, provider string, f Fetch, dst string) (err er
 			break
 		}
 		if errors.Is(ferr, ErrExpired) {
-			return engine.Errorf(slate.JobErrEngineFailed, true, "%s: %v", provider, ferr)
+			return &expiredError{engine.Errorf(slate.JobErrEngineFailed, true, "%s: %v", provider, ferr)}
 		}
 		if _, transient := Transient(ctx, ferr); !transient || attempt >= f.Attempts {
 			return engine.Errorf(slate.JobErrEngineUnavailable, true, "%s: downloading the result: %v", provider, ferr)
