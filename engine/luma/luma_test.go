@@ -27,7 +27,7 @@ import (
 // key is distinctive so a test can tell it never reached a message.
 const key = "luma-s3cret-0123456789abcdef"
 
-var video = sync.OnceValues(func() ([]byte, error) { return lumatest.Clip("") })
+var video = sync.OnceValues(func() ([]byte, error) { return enginetest.Clip("") })
 
 func newFake(t *testing.T) *lumatest.Server {
 	t.Helper()

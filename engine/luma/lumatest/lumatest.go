@@ -11,13 +11,11 @@
 package lumatest
 
 import (
-	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"sync"
+
+	"slate/engine/enginetest"
 )
 
 // DefaultKey is the key the server accepts when Options.Key is empty.
@@ -89,7 +87,7 @@ func New(opts Options) (*Server, error) {
 		s.key = DefaultKey
 	}
 	if s.video == nil {
-		v, err := Clip(opts.FFmpeg)
+		v, err := enginetest.Clip(opts.FFmpeg)
 		if err != nil {
 			return nil, err
 		}
@@ -235,25 +233,4 @@ func (s *Server) ExpireResults() {
 			g.token = ""
 		}
 	}
-}
-
-// Clip makes a one-second 320×180, 24 fps H.264 MP4 with ffmpeg ("" finds
-// it on PATH), for Options.Video: tests that start many servers make it
-// once.
-func Clip(ffmpeg string) ([]byte, error) {
-	if ffmpeg == "" {
-		ffmpeg = "ffmpeg"
-	}
-	dir, err := os.MkdirTemp("", "lumatest")
-	if err != nil {
-		return nil, err
-	}
-	defer os.RemoveAll(dir)
-	out := filepath.Join(dir, "clip.mp4")
-	cmd := exec.Command(ffmpeg, "-v", "error", "-nostdin", "-f", "lavfi", "-i", "testsrc2=s=320x180:r=24:d=1",
-		"-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-movflags", "+faststart", out)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		return nil, fmt.Errorf("lumatest: making the clip: %v\n%s", err, b)
-	}
-	return os.ReadFile(out)
 }
