@@ -35,14 +35,6 @@ type Fetch struct {
 // 410 on download): the output is gone and only a new render makes it.
 var ErrExpired = errors.New("the provider's result URL has expired")
 
-// expiredError is the *engine.Error Download fails with when the URL has
-// expired. errors.Is still finds ErrExpired in it, so an adapter whose
-// provider hands out fresh URLs can ask for one.
-type expiredError struct{ err *engine.Error }
-
-func (e *expiredError) Error() string   { return e.err.Error() }
-func (e *expiredError) Unwrap() []error { return []error{e.err, ErrExpired} }
-
 // Download saves f.URL at dst, whole or not at all: it writes beside dst
 // and renames into place, resuming an interrupted transfer with a Range
 // request, and retries transient failures up to f.Attempts times.
@@ -95,6 +87,14 @@ func Download(ctx context.Context, provider string, f Fetch, dst string) (err er
 	}
 	return nil
 }
+
+// expiredError is the *engine.Error a download ends with when its URL has
+// expired, which is also ErrExpired, so an adapter that can ask its
+// provider for a fresh URL knows to.
+type expiredError struct{ err *engine.Error }
+
+func (e *expiredError) Error() string   { return e.err.Error() }
+func (e *expiredError) Unwrap() []error { return []error{e.err, ErrExpired} }
 
 // fetchOnce appends to tmp from where it ends, and reports whether the
 // file is complete.
