@@ -27,6 +27,9 @@ type EngineOffer struct {
 	MinMS       int64   `json:"min_ms,omitempty"`
 	MaxMS       int64   `json:"max_ms,omitempty"`
 	StepMS      int64   `json:"step_ms,omitempty"`
+	// StartImage says whether the model renders from a start image:
+	// "" never, StartImageOptional or StartImageRequired.
+	StartImage string `json:"start_image,omitempty"`
 	// TierDurationsMS, for a tier it names, replaces DurationsMS: some
 	// models render their larger frames only at some lengths (Veo: 1080p
 	// and 4k only at 8 s).
@@ -41,6 +44,12 @@ func (o EngineOffer) ForTier(tier string) EngineOffer {
 	}
 	return o
 }
+
+// Whether an engine's model takes a start image (image-to-video).
+const (
+	StartImageOptional = "optional"
+	StartImageRequired = "required"
+)
 
 // OffersTier reports whether the engine renders tier.
 func (o EngineOffer) OffersTier(tier string) bool {

@@ -53,6 +53,9 @@ type QuoteLine struct {
 	DurationMS     int64  `json:"duration_ms"`
 	ShotDurationMS int64  `json:"shot_duration_ms,omitempty"`
 	DurationNote   string `json:"duration_note,omitempty"`
+	// ImageNote says when the shot's start frame is not used: its engine
+	// renders from the prompt alone.
+	ImageNote string `json:"image_note,omitempty"`
 	Cost           int64  `json:"cost"`
 }
 

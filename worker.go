@@ -25,6 +25,19 @@ type RenderSpec struct {
 	// AspectRatio is the project's, such as "16:9"; hosted models take it
 	// rather than a frame size.
 	AspectRatio string `json:"aspect_ratio"`
+	// StartFrame is the frame of a take the render starts from, when the
+	// shot has one; the worker extracts it into StartImage, a PNG file
+	// the engine sends to its model.
+	StartFrame *FrameRef `json:"start_frame,omitempty"`
+	StartImage string    `json:"-"`
+}
+
+// FrameRef is one frame of a stored file: at AtMS, or its last frame.
+type FrameRef struct {
+	MediaKey string `json:"-"`
+	TakeID   string `json:"take_id"`
+	AtMS     int64  `json:"at_ms"`
+	Last     bool   `json:"last,omitempty"`
 }
 
 // ClaimRequest asks for the next job a worker may run.

@@ -167,6 +167,21 @@ func (tx *Tx) renderSpec(ctx context.Context, j *jobRow) (slate.RenderSpec, erro
 		h.Write([]byte(sh.ID))
 		spec.Seed = int64(h.Sum64() >> 1)
 	}
+	if f := sh.StartFrame; f != nil {
+		var key string
+		err := tx.QueryRowContext(ctx, `SELECT media_path FROM takes WHERE id = $1`, f.TakeID).Scan(&key)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return spec, err
+		}
+		// A take gone with its shot leaves the frame out; the engine
+		// renders from the prompt alone.
+		if err == nil {
+			spec.StartFrame = &slate.FrameRef{MediaKey: key, TakeID: f.TakeID, Last: f.AtMS == nil}
+			if f.AtMS != nil {
+				spec.StartFrame.AtMS = *f.AtMS
+			}
+		}
+	}
 	tier, ok := tx.db.book.Tier(j.Tier)
 	if !ok {
 		return spec, errors.New("store: job tier " + j.Tier + " is not in the price book")

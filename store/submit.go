@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 
 	"slate"
@@ -254,7 +255,7 @@ func (s *DB) priceShots(shots []*slate.Shot, engine, tier string) ([]slate.Quote
 		if tier != "" {
 			l.Tier = tier
 		}
-		if err := s.fitOffer(&l); err != nil {
+		if err := s.fitOffer(&l, sh.StartFrame != nil); err != nil {
 			return nil, err
 		}
 		var err error
@@ -271,10 +272,17 @@ func (s *DB) priceShots(shots []*slate.Shot, engine, tier string) ([]slate.Quote
 
 // fitOffer refuses a tier the line's engine does not render, and sets the
 // length it renders when its model takes only some.
-func (s *DB) fitOffer(l *slate.QuoteLine) error {
+func (s *DB) fitOffer(l *slate.QuoteLine, hasStart bool) error {
 	o, ok := s.offers[l.Engine]
 	if !ok {
 		return nil
+	}
+	switch {
+	case o.StartImage == slate.StartImageRequired && !hasStart:
+		return slate.Invalidf("selection", "engine %q renders from a start image: give shot %q a start_frame first",
+			l.Engine, l.ShotName)
+	case o.StartImage == "" && hasStart:
+		l.ImageNote = fmt.Sprintf("%s renders from the prompt alone; the shot's start frame is not used", l.Engine)
 	}
 	if !o.OffersTier(l.Tier) {
 		return slate.Invalidf("tier", "engine %q does not render the %s tier; it offers %s", l.Engine, l.Tier,

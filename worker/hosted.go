@@ -9,6 +9,7 @@ import (
 
 	"slate"
 	"slate/engine"
+	"slate/media"
 	"slate/queue"
 )
 
@@ -59,7 +60,12 @@ func (c *Config) hostedWork(cl *slate.Claim, h engine.Hosted, key string) *work 
 	return &work{key: key, mediaType: "video/mp4", request: box,
 		make: func(ctx context.Context, dst string, progress func(engine.Progress)) (engine.Output, error) {
 			if queue.WorkOf(box.get() != nil) == queue.SubmitWork {
-				t, err := h.Submit(ctx, cl.Spec)
+				spec, done, err := c.withStartImage(ctx, h, cl.Spec)
+				if err != nil {
+					return engine.Output{}, err
+				}
+				t, err := h.Submit(ctx, spec)
+				done()
 				if err != nil {
 					return engine.Output{}, err
 				}
@@ -116,4 +122,38 @@ func (c *Config) provider(j *slate.Job, out engine.Output) slate.TakeProvider {
 		return slate.TakeProvider{Model: out.Model, Seed: out.Seed, BilledMS: out.Usage.VideoMS, ComputeMS: out.Usage.ComputeMS}
 	}
 	return c.Roster.Cost(j.Engine, j.Tier, out)
+}
+
+// withStartImage takes the spec's start frame out of its take into a PNG
+// in the worker's scratch area, for an engine whose model renders from
+// one; done removes it once the request is sent.
+func (c *Config) withStartImage(ctx context.Context, h engine.Hosted, spec slate.RenderSpec) (slate.RenderSpec, func(), error) {
+	nothing := func() {}
+	o, ok := h.(engine.Offerer)
+	if spec.StartFrame == nil || !ok || o.Offer().StartImage == "" {
+		return spec, nothing, nil
+	}
+	src, err := c.Media.Path(spec.StartFrame.MediaKey)
+	if err != nil {
+		return spec, nothing, engine.Errorf(slate.JobErrInvalidRequest, false, "the start frame's take has no usable file: %v", err)
+	}
+	tmp, err := c.scratch.TempPath("frames/start.png")
+	if err != nil {
+		return spec, nothing, engine.AsError(err)
+	}
+	done := func() {
+		if err := c.Media.Discard(tmp); err != nil {
+			c.Logger.Error("worker: discard start frame", "err", err)
+		}
+	}
+	f := spec.StartFrame
+	if err := media.Frame(ctx, c.FFmpeg, src, tmp, f.AtMS, f.Last); err != nil {
+		done()
+		if ctx.Err() != nil {
+			return spec, nothing, ctx.Err()
+		}
+		return spec, nothing, engine.Errorf(slate.JobErrInvalidRequest, false, "could not take the start frame from take %s: %v", f.TakeID, err)
+	}
+	spec.StartImage = tmp
+	return spec, done, nil
 }

@@ -51,6 +51,9 @@ type Config struct {
 	// FFprobe is the ffprobe binary that measures each take; "" is ffprobe
 	// from PATH.
 	FFprobe string
+	// FFmpeg takes start frames out of takes for image-to-video engines;
+	// "" is ffmpeg from PATH.
+	FFmpeg string
 	// Slots is how many jobs the worker renders at once.
 	Slots int
 	// Lease is how long a job stays the worker's between heartbeats;

@@ -29,6 +29,8 @@ func shotFlags(cmd *cobra.Command) {
 	fs.Int64("seed", 0, "seed")
 	fs.String("engine", "", "engine override (empty: the project's default)")
 	fs.String("tier", "", "tier override (empty: the project's default)")
+	fs.String("start-take", "", "render from a frame of this `TAKE` (image-to-video engines); \"\" on edit takes the start frame away")
+	fs.Duration("start-at", 0, "the start frame's time in the take (default: its last frame)")
 	for _, f := range cameraFlags {
 		fs.String(f.flag, "", f.usage)
 	}
@@ -64,6 +66,7 @@ func (a *app) shotCommand() *cobra.Command {
 			deref(&in.Tier, strFlag(cmd, "tier"))
 			deref(&in.Position, intFlag(cmd, "position"))
 			in.Seed = int64Flag(cmd, "seed")
+			in.StartFrame = startFrame(cmd)
 			return a.emitElement(c.CreateShot(ctx, args[0], in))
 		})
 	shotFlags(add)
@@ -79,6 +82,7 @@ func (a *app) shotCommand() *cobra.Command {
 				Name: strFlag(cmd, "name"), DurationMS: durationFlag(cmd, "duration"),
 				Prompt: strFlag(cmd, "prompt"), NegativePrompt: strFlag(cmd, "negative"),
 				Seed: int64Flag(cmd, "seed"), Engine: strFlag(cmd, "engine"), Tier: strFlag(cmd, "tier"),
+				StartFrame: startFrame(cmd),
 			}
 			if cam := camera(cmd, slate.Camera{}); cam != nil {
 				// The API replaces the camera whole; keep the fields not given.
@@ -105,6 +109,16 @@ func (a *app) shotCommand() *cobra.Command {
 		a.orderCommand(slate.KindScene))
 }
 
+// startFrame is the start frame the flags give, nil when --start-take is
+// not given.
+func startFrame(cmd *cobra.Command) *slate.StartFrame {
+	take := strFlag(cmd, "start-take")
+	if take == nil {
+		return nil
+	}
+	return &slate.StartFrame{TakeID: *take, AtMS: durationFlag(cmd, "start-at")}
+}
+
 func shotRows(t table, s *slate.Shot) {
 	t.row("ID", s.ID)
 	t.row("NAME", s.Name)
@@ -121,6 +135,13 @@ func shotRows(t table, s *slate.Shot) {
 	cam := s.Camera
 	t.row("CAMERA", or(cam.ShotType, "-"), or(cam.Angle, "-"), or(cam.Movement, "-"), or(cam.Lens, "-"))
 	t.row("ENGINE/TIER", or(s.EffectiveEngine, s.Engine)+"/"+or(s.EffectiveTier, s.Tier))
+	if f := s.StartFrame; f != nil {
+		at := "last frame"
+		if f.AtMS != nil {
+			at = seconds(*f.AtMS)
+		}
+		t.row("START FRAME", f.TakeID+" at "+at)
+	}
 	review := s.ReviewStatus
 	if s.ReviewNote != "" {
 		review += ": " + s.ReviewNote

@@ -126,7 +126,7 @@ func startWorkers(ctx context.Context, db *store.DB, o renderOptions, reg *roste
 			reapLeases(ctx, db, log)
 			return
 		}
-		err := worker.Run(ctx, worker.Config{Queue: db, Engines: reg.Registry(), Roster: reg, Exporter: o.exporter(), Media: dir, FFprobe: o.ffprobe,
+		err := worker.Run(ctx, worker.Config{Queue: db, Engines: reg.Registry(), Roster: reg, Exporter: o.exporter(), Media: dir, FFprobe: o.ffprobe, FFmpeg: o.ffmpeg,
 			Slots: o.workers, Lease: o.lease, Poll: o.poll, Reap: reapEvery, Grace: o.shutdownRender, Logger: log})
 		if err != nil {
 			log.Error("worker stopped", "err", err)
@@ -190,7 +190,7 @@ func (a *app) work(ctx context.Context, o workerOptions) error {
 	id := worker.NewID()
 	log.Info("worker started", "worker", id, "dialect", db.Dialect(), "engines", reg.Names(), "slots", o.workers, "media", dir.Root())
 	fmt.Fprintf(a.stdout, "Slate worker %s rendering %v and exports with %d slot(s)\n", id, reg.Names(), o.workers)
-	err = worker.Run(ctx, worker.Config{ID: id, Queue: db, Engines: reg.Registry(), Roster: reg, Exporter: o.exporter(), Media: dir, FFprobe: o.ffprobe, Slots: o.workers,
+	err = worker.Run(ctx, worker.Config{ID: id, Queue: db, Engines: reg.Registry(), Roster: reg, Exporter: o.exporter(), Media: dir, FFprobe: o.ffprobe, FFmpeg: o.ffmpeg, Slots: o.workers,
 		Lease: o.lease, Poll: o.poll, Reap: reapEvery, Grace: o.shutdownRender, Logger: log})
 	log.Info("worker stopped")
 	return err
