@@ -223,21 +223,34 @@ func (h *historyEntry) failure() error {
 		}
 		var kind string
 		_ = json.Unmarshal(m[0], &kind)
-		var data struct {
-			NodeID           string `json:"node_id"`
-			NodeType         string `json:"node_type"`
-			ExceptionMessage string `json:"exception_message"`
-		}
+		var data nodeFailure
 		_ = json.Unmarshal(m[1], &data)
-		switch kind {
-		case "execution_error":
-			return engine.Errorf(slate.JobErrEngineFailed, false, "ComfyUI failed in %s (node %s): %s",
-				data.NodeType, data.NodeID, strings.TrimSpace(data.ExceptionMessage))
-		case "execution_interrupted":
-			return engine.Errorf(slate.JobErrEngineFailed, true, "ComfyUI's run was interrupted on the server")
+		if err := data.err(kind); err != nil {
+			return err
 		}
 	}
 	return engine.Errorf(slate.JobErrEngineFailed, false, "ComfyUI reported the run as %q", h.Status.StatusStr)
+}
+
+// nodeFailure is the data of ComfyUI's execution_error and
+// execution_interrupted messages, as the websocket sends them and as the
+// history's status keeps them.
+type nodeFailure struct {
+	NodeID           string `json:"node_id"`
+	NodeType         string `json:"node_type"`
+	ExceptionMessage string `json:"exception_message"`
+}
+
+// err is the job error a message of kind means, or nil for any other kind.
+func (n nodeFailure) err(kind string) error {
+	switch kind {
+	case "execution_error":
+		return engine.Errorf(slate.JobErrEngineFailed, false, "ComfyUI failed in %s (node %s): %s",
+			n.NodeType, n.NodeID, strings.TrimSpace(n.ExceptionMessage))
+	case "execution_interrupted":
+		return engine.Errorf(slate.JobErrEngineFailed, true, "ComfyUI's run was interrupted on the server")
+	}
+	return nil
 }
 
 // output picks the file to keep from what the output nodes saved: a video

@@ -158,6 +158,9 @@ func (e *Engine) wait(ctx context.Context, id string, w *watcher, progress func(
 			if ev.promptID != id {
 				continue
 			}
+			if ev.failed != nil {
+				return nil, ev.failed
+			}
 			if !ev.done {
 				if started.IsZero() {
 					started = time.Now()
@@ -257,10 +260,15 @@ func newID() string {
 // a ComfyUI server and answers (`slate engines check`).
 func (e *Engine) Check(ctx context.Context) error {
 	var q struct {
-		Running []any `json:"queue_running"`
+		Running *[]any `json:"queue_running"`
 	}
 	if err := e.call(ctx, http.MethodGet, "queue", nil, nil, &q); err != nil {
 		return asError(err)
+	}
+	// Any JSON answers 200 on some servers; only ComfyUI lists its queue.
+	if q.Running == nil {
+		return engine.Errorf(slate.JobErrEngineFailed, false, "comfyui: GET /queue at %s answered without queue_running; is it a ComfyUI server?",
+			e.base.Redacted())
 	}
 	return nil
 }

@@ -2,6 +2,7 @@ package comfyui_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -35,11 +37,23 @@ type fake struct {
 	pending  bool // the prompt waits in the queue behind others
 	fail     bool // the prompt fails in a node
 	noOutput bool // the prompt saves no file
-	// heard, when set, holds the history entry back until it is closed:
-	// a test closes it once the engine has reported every step the socket
-	// sent, so a busy machine cannot let a history poll finish the render
-	// before the socket's messages are read.
-	heard chan struct{}
+	// dropAfter, when set, is how many of the sampler's progress steps (of
+	// 4) the socket sends before the next node's progress (10 %, then 60 %)
+	// and a drop, without the closing `executing`; it drops once heard is
+	// released.
+	dropAfter int
+	// others interleaves messages about another client's prompt with
+	// ours: its progress, its end, its failure, its interruption.
+	others bool
+	// busy is another client's prompt, running for the whole test: ours
+	// waits behind it when pending.
+	busy string
+	// heard, when set, holds the history entry back (and a drop) until
+	// release: a test releases it once the engine has reported every step
+	// the socket sent, so a busy machine cannot let a history poll finish
+	// the render before the socket's messages are read.
+	heard     chan struct{}
+	heardOnce sync.Once
 
 	mu          sync.Mutex
 	posted      []map[string]any
@@ -50,6 +64,7 @@ type fake struct {
 	polled      chan struct{}
 	pollOnce    sync.Once
 	running     string
+	queued      []string // pending prompts, in order
 	history     map[string]any
 	interrupted chan struct{}
 	once        sync.Once
@@ -75,7 +90,29 @@ func newFake(t *testing.T, setup func(f *fake)) *fake {
 	f.srv = httptest.NewServer(mux)
 	t.Cleanup(f.srv.Close)
 	t.Cleanup(func() { f.once.Do(func() { close(f.interrupted) }) })
+	t.Cleanup(f.release)
 	return f
+}
+
+// release lets the fake go on past heard.
+func (f *fake) release() {
+	if f.heard != nil {
+		f.heardOnce.Do(func() { close(f.heard) })
+	}
+}
+
+// await waits for the test to release heard. It runs outside the test's
+// goroutine, so its hang guard reports with Errorf; the test's cleanup
+// releases heard, so that never happens after the test.
+func (f *fake) await(what string) {
+	if f.heard == nil {
+		return
+	}
+	select {
+	case <-f.heard:
+	case <-time.After(waitfor.Guard):
+		f.t.Errorf("hung: the fake held %s for %s; the engine never reported what the test waited for", what, waitfor.Guard)
+	}
 }
 
 // clip makes a small real MP4 for /view to serve.
@@ -142,6 +179,9 @@ func (f *fake) prompt(w http.ResponseWriter, r *http.Request) {
 // client's socket, then the history entry.
 func (f *fake) execute(id, clientID string) {
 	if f.pending {
+		f.mu.Lock()
+		f.queued = append(f.queued, id)
+		f.mu.Unlock()
 		return
 	}
 	// The engine opens its socket before it posts, but the socket's
@@ -159,9 +199,26 @@ func (f *fake) execute(id, clientID string) {
 			_ = wsjson.Write(context.Background(), conn, map[string]any{"type": kind, "data": data})
 		}
 	}
+	// What ComfyUI sends about another prompt where this client can hear
+	// it: execution_interrupted is broadcast to every client, and a
+	// server shared by clients that reuse an id sends them all the rest.
+	other := func() {
+		if !f.others {
+			return
+		}
+		o := "someone-elses-prompt"
+		send("progress", map[string]any{"value": 19, "max": 20, "prompt_id": o, "node": "3"})
+		send("executing", map[string]any{"node": nil, "display_node": nil, "prompt_id": o})
+		send("execution_success", map[string]any{"prompt_id": o, "timestamp": 2})
+		send("execution_error", map[string]any{"prompt_id": o, "node_id": "3", "node_type": "KSampler",
+			"executed": []any{}, "exception_message": "someone else's failure", "exception_type": "RuntimeError",
+			"traceback": []any{}, "current_inputs": map[string]any{}, "current_outputs": []any{}})
+		send("execution_interrupted", map[string]any{"prompt_id": o, "node_id": "3", "node_type": "KSampler", "executed": []any{}})
+	}
 	f.mu.Lock()
 	f.running = id
 	f.mu.Unlock()
+	other()
 	send("execution_start", map[string]any{"prompt_id": id, "timestamp": 1})
 	send("executing", map[string]any{"node": "3s", "display_node": "3s", "prompt_id": id})
 	// Another client's prompt, and a binary preview image, to be ignored.
@@ -179,16 +236,34 @@ func (f *fake) execute(id, clientID string) {
 		entry["status"] = map[string]any{"status_str": "error", "completed": false, "messages": []any{
 			[]any{"execution_interrupted", map[string]any{"prompt_id": id, "node_id": "3s"}}}}
 	case f.fail:
+		// The message as ComfyUI's execution.py sends it, and keeps it in
+		// the history's status.
+		failure := map[string]any{"prompt_id": id, "node_id": "3s", "node_type": "KSampler", "executed": []any{"1", "2", "3", "6", "7", "40"},
+			"exception_message": "CUDA out of memory. Tried to allocate 2.00 GiB\n", "exception_type": "torch.OutOfMemoryError",
+			"traceback": []any{"  File \"execution.py\", line 496, in execute\n"}, "current_inputs": map[string]any{}, "current_outputs": []any{}}
 		send("progress", map[string]any{"value": 1, "max": 4, "prompt_id": id, "node": "3s"})
-		send("execution_error", map[string]any{"prompt_id": id})
+		other()
+		send("execution_error", failure)
 		entry["status"] = map[string]any{"status_str": "error", "completed": false, "messages": []any{
 			[]any{"execution_start", map[string]any{"prompt_id": id}},
-			[]any{"execution_error", map[string]any{"prompt_id": id, "node_id": "3s", "node_type": "KSampler",
-				"exception_message": "CUDA out of memory. Tried to allocate 2.00 GiB\n", "exception_type": "torch.OutOfMemoryError"}}}}
+			[]any{"execution_error", failure}}}
 	default:
 		for i := 1; i <= 4; i++ {
 			send("progress", map[string]any{"value": i, "max": 4, "prompt_id": id, "node": "3s"})
-			time.Sleep(5 * time.Millisecond)
+			other()
+			if i == f.dropAfter {
+				// The next node reports its own progress, starting over
+				// (1 of 10, then 6 of 10), as a tiled VAE decode does.
+				send("executing", map[string]any{"node": "8", "display_node": "8", "prompt_id": id})
+				send("progress", map[string]any{"value": 1, "max": 10, "prompt_id": id, "node": "8"})
+				send("progress", map[string]any{"value": 6, "max": 10, "prompt_id": id, "node": "8"})
+				// Drop only once the engine has the steps sent so far, so
+				// what the test sees does not depend on who reads first.
+				f.await("the socket open")
+				_ = conn.CloseNow()
+				conn = nil
+				break
+			}
 		}
 		if !f.noOutput {
 			entry["outputs"] = map[string]any{
@@ -199,13 +274,7 @@ func (f *fake) execute(id, clientID string) {
 		send("executing", map[string]any{"node": nil, "prompt_id": id})
 	}
 	// As in ComfyUI, the history entry appears just after the last message.
-	time.Sleep(5 * time.Millisecond)
-	if f.heard != nil {
-		select { // a hang guard only: this runs outside the test's goroutine
-		case <-f.heard:
-		case <-time.After(waitfor.Guard):
-		}
-	}
+	f.await("the history entry")
 	f.mu.Lock()
 	f.history[id] = entry
 	f.running = ""
@@ -272,17 +341,22 @@ func (f *fake) queue(w http.ResponseWriter, r *http.Request) {
 	defer f.mu.Unlock()
 	if d, ok := body["delete"].([]any); ok {
 		f.deletes = append(f.deletes, d...)
+		f.queued = slices.DeleteFunc(f.queued, func(id string) bool { return slices.Contains(d, any(id)) })
 	}
 }
 
 func (f *fake) getQueue(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	running := []any{}
-	if f.running != "" {
-		running = append(running, []any{1, f.running, map[string]any{}, map[string]any{}, []any{"10"}})
+	// Items are [number, prompt_id, prompt, extra_data, outputs_to_execute].
+	running, pending := []any{}, []any{}
+	if id := cmp.Or(f.running, f.busy); id != "" {
+		running = append(running, []any{1, id, map[string]any{}, map[string]any{}, []any{"10"}})
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"queue_running": running, "queue_pending": []any{}})
+	for i, id := range f.queued {
+		pending = append(pending, []any{2 + i, id, map[string]any{}, map[string]any{}, []any{"10"}})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"queue_running": running, "queue_pending": pending})
 }
 
 // postedWorkflow returns the one workflow the engine posted, re-encoded.

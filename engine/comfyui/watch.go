@@ -13,8 +13,11 @@ type event struct {
 	promptID string
 	// progress: a node's step value of max.
 	value, max int
-	// done: the prompt finished, well or not; history says which.
+	// done: the prompt finished, well or not; history says which unless
+	// failed already does.
 	done bool
+	// failed: why the prompt failed, when the message says it in full.
+	failed error
 }
 
 // watcher follows ComfyUI's websocket for one client id. The socket is an
@@ -85,6 +88,7 @@ func parseEvent(data []byte) (event, bool) {
 			Value    int              `json:"value"`
 			Max      int              `json:"max"`
 			Node     *json.RawMessage `json:"node"`
+			nodeFailure
 		} `json:"data"`
 	}
 	if json.Unmarshal(data, &msg) != nil || msg.Data.PromptID == "" {
@@ -103,8 +107,15 @@ func parseEvent(data []byte) (event, bool) {
 			return event{}, false
 		}
 		ev.done = true
-	case "execution_success", "execution_error", "execution_interrupted":
+	case "execution_success":
 		ev.done = true
+	case "execution_error", "execution_interrupted":
+		ev.done = true
+		// The socket names the failing node before the history has the
+		// entry; a message without its exception is left to the history.
+		if msg.Type == "execution_interrupted" || msg.Data.ExceptionMessage != "" {
+			ev.failed = msg.Data.err(msg.Type)
+		}
 	default:
 		return event{}, false
 	}

@@ -45,7 +45,8 @@ type Entry struct {
 	Timeout string `json:"timeout,omitempty"`
 	// PollInterval is how often a hosted render's status is asked after
 	// ("5s"); empty is two seconds. Throttling and failures back off
-	// from it.
+	// from it. A ComfyUI entry polls /history this often besides its
+	// websocket; empty is one second there.
 	PollInterval string `json:"poll_interval,omitempty"`
 	// Tiers maps each tier the engine offers to the provider's resolution
 	// name; empty keeps the adapter's defaults.

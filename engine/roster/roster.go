@@ -218,7 +218,8 @@ func build(f File, e Entry, d Deps, pacing provider.Pacing) (engine.Engine, erro
 		if err != nil {
 			return nil, &fieldError{"workflow", err}
 		}
-		return comfyui.New(comfyui.Config{Name: e.Name, BaseURL: e.BaseURL, Template: tpl, Client: d.HTTP})
+		return comfyui.New(comfyui.Config{Name: e.Name, BaseURL: e.BaseURL, Template: tpl, Client: d.HTTP,
+			PollInterval: pacing.Interval})
 	}
 	newHosted, ok := hosted[e.Adapter]
 	if !ok {

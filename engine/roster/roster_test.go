@@ -111,8 +111,9 @@ func TestBuildComfyUI(t *testing.T) {
 	t.Cleanup(srv.Close)
 	dir := workflow(t)
 	path := filepath.Join(dir, "engines.json")
-	body := `{"currency":"EUR","credit_value":"0.01","engines":[{"name":"comfyui","adapter":"comfyui","base_url":"` + srv.URL +
-		`","workflow":"wan.json","gpu_hour_cost":"2.50","max_concurrent":2,"timeout":"20m"}]}`
+	// The entry docs/engines/comfyui.md shows, but for the server.
+	body := `{"currency":"EUR","credit_value":"0.01","engines":[{"name":"comfyui","adapter":"comfyui","model":"wan2.1-t2v-14B",
+		"base_url":"` + srv.URL + `","workflow":"wan.json","gpu_hour_cost":"2.50","max_concurrent":2,"timeout":"20m","poll_interval":"2s"}]}`
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -132,13 +133,19 @@ func TestBuildComfyUI(t *testing.T) {
 		t.Errorf("timeouts %v %v", r.Timeout("comfyui"), r.Timeout("preview"))
 	}
 	offers := r.Offers()
-	if len(offers) != 2 || !reflect.DeepEqual(offers[0], slate.EngineOffer{Name: "comfyui", Adapter: "comfyui", MaxConcurrent: 2}) {
+	if len(offers) != 2 || !reflect.DeepEqual(offers[0], slate.EngineOffer{Name: "comfyui", Adapter: "comfyui", Model: "wan2.1-t2v-14B", MaxConcurrent: 2}) {
 		t.Errorf("offers %+v", offers)
 	}
 	// 90 GPU seconds at 2.50 an hour is 0.0625.
 	tp := r.Cost("comfyui", "high", engine.Output{Usage: engine.Usage{VideoMS: 5000, ComputeMS: 90_000}})
-	if tp.Amount != 90_000_000 || tp.Unit != "gpu_second" || tp.Cost != 62_500 || tp.Currency != "EUR" || tp.ComputeMS != 90_000 {
+	if tp.Amount != 90_000_000 || tp.Unit != "gpu_second" || tp.Cost != 62_500 || tp.Currency != "EUR" || tp.ComputeMS != 90_000 ||
+		tp.Model != "wan2.1-t2v-14B" {
 		t.Errorf("cost %+v", tp)
+	}
+	// The docs' worked example: a 5 s standard shot holding the GPU for
+	// three minutes costs 0.125.
+	if tp := r.Cost("comfyui", "standard", engine.Output{Usage: engine.Usage{VideoMS: 5000, ComputeMS: 180_000}}); tp.Cost != 125_000 {
+		t.Errorf("three GPU minutes at 2.50 an hour cost %d millionths, want 125000", tp.Cost)
 	}
 	if r.CreditValue() != 10_000 || r.Currency() != "EUR" {
 		t.Errorf("credit value %d %s", r.CreditValue(), r.Currency())
