@@ -35,11 +35,11 @@ func (s *Server) authorized(w http.ResponseWriter, r *http.Request) bool {
 }
 
 func (s *Server) create(w http.ResponseWriter, r *http.Request) {
+	s.locked(func() { s.creates++ })
 	if !s.authorized(w, r) {
 		return
 	}
 	s.mu.Lock()
-	s.creates++
 	f, faulted := pop(&s.submitFaults)
 	s.mu.Unlock()
 	if faulted {
@@ -288,5 +288,7 @@ func pop[T any](q *[]T) (T, bool) {
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
 }
