@@ -22,7 +22,7 @@ type taskRequest struct {
 	// 5 MB). Set, the task goes to /v1/image_to_video; empty, the model
 	// renders from text.
 	PromptImage       string      `json:"promptImage,omitempty"`
-	PromptText        string      `json:"promptText"`
+	PromptText        string      `json:"promptText,omitempty"`
 	Ratio             string      `json:"ratio"`
 	Duration          int64       `json:"duration"`
 	Seed              *uint32     `json:"seed,omitempty"`

@@ -125,6 +125,14 @@ func TestStartImage(t *testing.T) {
 	if _, err := media.Probe(context.Background(), "", dst); err != nil {
 		t.Fatal(err)
 	}
+	// The frame alone is enough for gen4_turbo: promptText is optional there.
+	spec.Prompt = ""
+	if _, err := e.SubmitFrom(context.Background(), spec, frame); err != nil {
+		t.Fatalf("a start image without a prompt: %v", err)
+	}
+	if _, ok := srv.LastRequest()["promptText"]; ok {
+		t.Errorf("posted %v, want no promptText", srv.LastRequest())
+	}
 }
 
 // Past the organisation's concurrency, Runway accepts a task and holds it
