@@ -34,10 +34,6 @@ type EngineOffer struct {
 	// models render their larger frames only at some lengths (Veo: 1080p
 	// and 4k only at 8 s).
 	TierDurationsMS map[string][]int64 `json:"tier_durations_ms,omitempty"`
-	// NeedsStartImage says the model renders only from a start frame
-	// (image-to-video, such as Runway's gen4_turbo); a shot without one is
-	// refused when it is rendered.
-	NeedsStartImage bool `json:"needs_start_image,omitempty"`
 }
 
 // ForTier is the offer a shot at tier meets: the tier's own durations

@@ -56,7 +56,7 @@ type QuoteLine struct {
 	// ImageNote says when the shot's start frame is not used: its engine
 	// renders from the prompt alone.
 	ImageNote string `json:"image_note,omitempty"`
-	Cost           int64  `json:"cost"`
+	Cost      int64  `json:"cost"`
 }
 
 // Quote is a stored estimate: submitting with its id guarantees its prices

@@ -76,31 +76,31 @@ const (
 // Shot is one generated clip of the film. Engine and Tier are overrides; the
 // Effective fields resolve them against the project defaults.
 type Shot struct {
-	ID              string    `json:"id"`
-	ProjectID       string    `json:"project_id"`
-	ActID           string    `json:"act_id"`
-	SceneID         string    `json:"scene_id"`
-	Name            string    `json:"name"`
-	Position        int       `json:"position"`
-	DurationMS      int64     `json:"duration_ms"`
-	Prompt          string    `json:"prompt"`
-	NegativePrompt  string    `json:"negative_prompt"`
-	Seed            *int64    `json:"seed,omitempty"`
-	Camera          Camera    `json:"camera"`
-	Engine          string    `json:"engine"`
-	Tier            string    `json:"tier"`
-	EffectiveEngine string    `json:"effective_engine"`
-	EffectiveTier   string    `json:"effective_tier"`
-	ReviewStatus    string    `json:"review_status"`
-	ReviewNote      string    `json:"review_note"`
-	SelectedTakeID  string    `json:"selected_take_id,omitempty"`
+	ID              string `json:"id"`
+	ProjectID       string `json:"project_id"`
+	ActID           string `json:"act_id"`
+	SceneID         string `json:"scene_id"`
+	Name            string `json:"name"`
+	Position        int    `json:"position"`
+	DurationMS      int64  `json:"duration_ms"`
+	Prompt          string `json:"prompt"`
+	NegativePrompt  string `json:"negative_prompt"`
+	Seed            *int64 `json:"seed,omitempty"`
+	Camera          Camera `json:"camera"`
+	Engine          string `json:"engine"`
+	Tier            string `json:"tier"`
+	EffectiveEngine string `json:"effective_engine"`
+	EffectiveTier   string `json:"effective_tier"`
+	ReviewStatus    string `json:"review_status"`
+	ReviewNote      string `json:"review_note"`
+	SelectedTakeID  string `json:"selected_take_id,omitempty"`
 	// StartFrame, when set, is the frame the shot's render starts from,
 	// for engines that render image-to-video.
 	StartFrame *StartFrame `json:"start_frame,omitempty"`
 	Tags       []string    `json:"tags"`
-	Lock            *Lock     `json:"lock,omitempty"`
-	CreatedAt       time.Time `json:"created_at"`
-	UpdatedAt       time.Time `json:"updated_at"`
+	Lock       *Lock       `json:"lock,omitempty"`
+	CreatedAt  time.Time   `json:"created_at"`
+	UpdatedAt  time.Time   `json:"updated_at"`
 }
 
 // StartFrame is a frame of a take in the project that a shot's render

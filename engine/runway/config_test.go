@@ -77,7 +77,7 @@ func TestOffer(t *testing.T) {
 		o := newEngine(t, config("", tc.model, nil)).Offer()
 		if o.Name != "gen" || o.Adapter != "runway" || o.Model != tc.model || o.MaxConcurrent != 0 ||
 			!slices.Equal(o.Tiers, tc.tiers) || !slices.Equal(o.DurationsMS, tc.durations) ||
-			o.MinMS != tc.min || o.MaxMS != tc.max || o.NeedsStartImage != tc.startImage {
+			o.MinMS != tc.min || o.MaxMS != tc.max || (o.StartImage == slate.StartImageRequired) != tc.startImage || o.StartImage == "" {
 			t.Errorf("%s: offer %+v", tc.model, o)
 		}
 		if tc.durations == nil && o.StepMS != 1000 {

@@ -122,7 +122,15 @@ func (e *Engine) billed(spec slate.RenderSpec) int64 {
 
 // Submit creates the task from the shot's words alone.
 func (e *Engine) Submit(ctx context.Context, spec slate.RenderSpec) (engine.Ticket, error) {
-	return e.submit(ctx, spec, "")
+	png, err := provider.StartImage(spec)
+	if err != nil {
+		return engine.Ticket{}, err
+	}
+	image := ""
+	if png != nil {
+		image = provider.DataURI(png)
+	}
+	return e.submit(ctx, spec, image)
 }
 
 // submit creates the task, from startImage when it is set, and returns

@@ -142,7 +142,10 @@ func (e *Engine) Offer() slate.EngineOffer {
 		}
 	}
 	o := slate.EngineOffer{Name: e.cfg.Name, Adapter: Adapter, Model: e.cfg.Model, Tiers: tiers,
-		NeedsStartImage: e.model.fromText == nil}
+		StartImage: slate.StartImageOptional}
+	if e.model.fromText == nil {
+		o.StartImage = slate.StartImageRequired
+	}
 	if len(e.model.durationsS) > 0 {
 		for _, s := range e.model.durationsS {
 			o.DurationsMS = append(o.DurationsMS, s*1000)
