@@ -21,10 +21,10 @@ func (a *app) enginesCommand() *cobra.Command {
 				return err
 			}
 			return a.emit(infos, func(t table) {
-				t.row("ENGINE", "ADAPTER", "MODEL", "MAX", "TIERS", "DURATIONS", "CREDITS/S", "PROVIDER COST", "REACHABLE")
+				t.row("ENGINE", "ADAPTER", "MODEL", "MAX", "TIERS", "DURATIONS", "START IMAGE", "CREDITS/S", "PROVIDER COST", "REACHABLE")
 				for _, e := range infos {
 					t.row(e.Name, e.Adapter, dash(e.Model), limitText(e.MaxConcurrent), tiersText(e.Tiers),
-						durationsText(e.EngineOffer), e.CreditsPerSecond, dash(e.ProviderCost), reachText(e))
+						durationsText(e.EngineOffer), dash(e.StartImage), e.CreditsPerSecond, dash(e.ProviderCost), reachText(e))
 				}
 			})
 		})
