@@ -93,13 +93,12 @@ func TestStartImageMissing(t *testing.T) {
 	}
 }
 
-
 // TestFakeRefusesBadImage: the fake holds a start image to the documented
 // shape, so an adapter that sent another would fail here, not at Google.
 func TestFakeRefusesBadImage(t *testing.T) {
 	t.Parallel()
 	srv := newFake(t, veotest.Options{})
-	for _, image := range []string{
+	for _, img := range []string{
 		`"data:image/png;base64,iVBORw0KGgo="`,
 		`{"mimeType":"image/png"}`,
 		`{"bytesBase64Encoded":"not base64!","mimeType":"image/png"}`,
@@ -107,7 +106,7 @@ func TestFakeRefusesBadImage(t *testing.T) {
 		`{"bytesBase64Encoded":"iVBORw0KGgo=","mimeType":"image/png","gcsUri":"gs://b/o.png"}`,
 		`{"url":"https://example.com/a.png","mimeType":"image/png"}`,
 	} {
-		body := `{"instances":[{"prompt":"a lighthouse","image":` + image + `}],"parameters":{"durationSeconds":8,"sampleCount":1}}`
+		body := `{"instances":[{"prompt":"a lighthouse","image":` + img + `}],"parameters":{"durationSeconds":8,"sampleCount":1}}`
 		req, err := http.NewRequest(http.MethodPost, srv.URL()+"v1beta/models/veo-3.1-generate-preview:predictLongRunning", strings.NewReader(body))
 		if err != nil {
 			t.Fatal(err)
@@ -120,7 +119,7 @@ func TestFakeRefusesBadImage(t *testing.T) {
 		}
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusBadRequest {
-			t.Errorf("image %s: status %d, want 400", image, resp.StatusCode)
+			t.Errorf("image %s: status %d, want 400", img, resp.StatusCode)
 		}
 	}
 	if srv.Submissions() != 0 {
