@@ -82,9 +82,10 @@ func (f family) tierMap(model string, tiers map[string]string) (map[string]strin
 
 // offer is the engine's offer: the tiers in Slate's order (any others
 // after them, sorted), the durations, and 8 s alone for the tiers whose
-// resolution only renders at 8 s.
+// resolution only renders at 8 s. Every Veo model animates a start image
+// when given one (instances[].image on both backends).
 func (f family) offer(name, model string, tiers map[string]string) slate.EngineOffer {
-	o := slate.EngineOffer{Name: name, Adapter: Adapter, Model: model}
+	o := slate.EngineOffer{Name: name, Adapter: Adapter, Model: model, StartImage: slate.StartImageOptional}
 	for _, t := range slate.Tiers {
 		if _, ok := tiers[t]; ok {
 			o.Tiers = append(o.Tiers, t)

@@ -2,6 +2,7 @@ package veo
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"net/http"
 	"strings"
@@ -19,6 +20,15 @@ type request struct {
 
 type instance struct {
 	Prompt string `json:"prompt"`
+	Image  *image `json:"image,omitempty"`
+}
+
+// image is the first frame for image-to-video: inline bytes, the one form
+// both backends document (Vertex AI also takes a gcsUri, which Slate has
+// no object for).
+type image struct {
+	BytesBase64Encoded string `json:"bytesBase64Encoded"`
+	MimeType           string `json:"mimeType"`
 }
 
 // parameters are the documented ones this adapter sets. The Gemini API
@@ -59,7 +69,14 @@ func (e *Engine) Submit(ctx context.Context, spec slate.RenderSpec) (engine.Tick
 	if err != nil {
 		return engine.Ticket{}, err
 	}
+	png, err := provider.StartImage(spec)
+	if err != nil {
+		return engine.Ticket{}, err
+	}
 	req, data := e.request(s, spec)
+	if png != nil {
+		req.Instances[0].Image = &image{BytesBase64Encoded: base64.StdEncoding.EncodeToString(png), MimeType: "image/png"}
+	}
 	var op operation
 	throttled := 0
 	err = provider.Poll(ctx, e.cfg.Pacing, func(ctx context.Context) (provider.Step, error) {

@@ -24,6 +24,13 @@ type createRequest struct {
 	Duration    int64  `json:"duration"`
 	AspectRatio string `json:"aspect_ratio,omitempty"`
 	Resolution  string `json:"resolution"`
+	// Image is the first frame: xAI documents a public URL or a base64
+	// data: URI, and Slate has only the bytes.
+	Image *imageURL `json:"image,omitempty"`
+}
+
+type imageURL struct {
+	URL string `json:"url"`
 }
 
 // deferred is GET /v1/videos/{request_id}'s answer: the proto's
@@ -79,6 +86,13 @@ func (e *Engine) Submit(ctx context.Context, spec slate.RenderSpec) (engine.Tick
 	req, err := e.request(spec)
 	if err != nil {
 		return engine.Ticket{}, err
+	}
+	png, err := provider.StartImage(spec)
+	if err != nil {
+		return engine.Ticket{}, err
+	}
+	if png != nil {
+		req.Image = &imageURL{URL: provider.DataURI(png)}
 	}
 	var started struct {
 		RequestID string `json:"request_id"`

@@ -119,7 +119,8 @@ func (e *Engine) Render(ctx context.Context, spec slate.RenderSpec, dst string, 
 }
 
 // Offer is the tiers the entry maps to resolutions and the lengths the
-// model renders: 1 to 15 s in whole seconds.
+// model renders: 1 to 15 s in whole seconds. A start image is sent when
+// the shot has one.
 func (e *Engine) Offer() slate.EngineOffer {
 	var tiers []string
 	for _, t := range slate.Tiers {
@@ -128,7 +129,7 @@ func (e *Engine) Offer() slate.EngineOffer {
 		}
 	}
 	return slate.EngineOffer{Name: e.cfg.Name, Adapter: Adapter, Model: e.cfg.Model,
-		Tiers: tiers, MinMS: minMS, MaxMS: maxMS, StepMS: stepMS}
+		Tiers: tiers, MinMS: minMS, MaxMS: maxMS, StepMS: stepMS, StartImage: slate.StartImageOptional}
 }
 
 // Check asks xAI about the key itself (GET /v1/api-key), which costs

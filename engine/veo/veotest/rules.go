@@ -1,6 +1,7 @@
 package veotest
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -47,7 +48,10 @@ func validate(backend, model string, body map[string]any) string {
 	if !ok {
 		return "instances[0] must be an object."
 	}
-	if p, ok := inst["prompt"].(string); !ok || strings.TrimSpace(p) == "" {
+	if msg := validateImage(backend, inst); msg != "" {
+		return msg
+	}
+	if p, ok := inst["prompt"].(string); inst["image"] == nil && (!ok || strings.TrimSpace(p) == "") {
 		return "A prompt is required for text-to-video generation."
 	}
 	params, ok := body["parameters"].(map[string]any)
@@ -103,6 +107,40 @@ func validate(backend, model string, body map[string]any) string {
 		if _, isBool := v.(bool); !isBool {
 			return "generateAudio must be a boolean."
 		}
+	}
+	return ""
+}
+
+// validateImage checks instances[0].image, the first frame of an
+// image-to-video request: an Image with bytesBase64Encoded and its
+// mimeType (image/png or image/jpeg); Vertex AI also takes a gcsUri in
+// place of the bytes.
+func validateImage(backend string, inst map[string]any) string {
+	v, ok := inst["image"]
+	if !ok {
+		return ""
+	}
+	img, ok := v.(map[string]any)
+	if !ok {
+		return "instances[0].image must be an object."
+	}
+	for k := range img {
+		if k != "bytesBase64Encoded" && k != "mimeType" && (backend != "vertex" || k != "gcsUri") {
+			return fmt.Sprintf("Invalid JSON payload received. Unknown name \"%s\" at 'instances[0].image'.", k)
+		}
+	}
+	b64, hasBytes := img["bytesBase64Encoded"].(string)
+	_, hasURI := img["gcsUri"].(string)
+	switch {
+	case hasBytes == hasURI:
+		return "instances[0].image needs exactly one of bytesBase64Encoded or gcsUri."
+	case hasBytes:
+		if b, err := base64.StdEncoding.DecodeString(b64); err != nil || len(b) == 0 {
+			return "instances[0].image.bytesBase64Encoded is not valid base64."
+		}
+	}
+	if m, _ := img["mimeType"].(string); m != "image/png" && m != "image/jpeg" {
+		return fmt.Sprintf("instances[0].image.mimeType %v is not supported; use image/png or image/jpeg.", img["mimeType"])
 	}
 	return ""
 }

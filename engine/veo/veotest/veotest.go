@@ -13,6 +13,7 @@
 package veotest
 
 import (
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"net/http"
@@ -60,6 +61,25 @@ type Submission struct {
 	Path    string
 	Header  http.Header
 	Body    map[string]any
+}
+
+// StartImage is the first frame the submission carried inline
+// (instances[0].image): its decoded bytes and mimeType, or nil when it
+// carried none. The server has already checked its shape.
+func (s Submission) StartImage() ([]byte, string) {
+	insts, _ := s.Body["instances"].([]any)
+	if len(insts) == 0 {
+		return nil, ""
+	}
+	inst, _ := insts[0].(map[string]any)
+	img, _ := inst["image"].(map[string]any)
+	b64, _ := img["bytesBase64Encoded"].(string)
+	mime, _ := img["mimeType"].(string)
+	b, err := base64.StdEncoding.DecodeString(b64)
+	if img == nil || err != nil {
+		return nil, mime
+	}
+	return b, mime
 }
 
 // fault is an answer a call gets instead of its own.

@@ -2,6 +2,7 @@ package xaitest
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -133,8 +134,12 @@ func validate(b map[string]any) (int, string) {
 		}
 	}
 	if img, ok := b["image"]; ok {
-		if m, _ := img.(map[string]any); m == nil || m["url"] == nil {
+		m, _ := img.(map[string]any)
+		if m == nil || m["url"] == nil {
 			return http.StatusUnprocessableEntity, "missing field `url` in `image`"
+		}
+		if msg := imageURL(m["url"]); msg != "" {
+			return http.StatusBadRequest, msg
 		}
 	}
 	return 0, ""
@@ -301,4 +306,21 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(v)
+}
+
+// imageURL checks image.url as docs.x.ai's image-to-video guide describes
+// it: a public http(s) URL or a base64 data: URI of an image.
+func imageURL(v any) string {
+	u, _ := v.(string)
+	if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
+		return ""
+	}
+	meta, data, ok := strings.Cut(strings.TrimPrefix(u, "data:"), ",")
+	if !strings.HasPrefix(u, "data:") || !ok || !strings.HasPrefix(meta, "image/") || !strings.HasSuffix(meta, ";base64") {
+		return fmt.Sprintf("image.url must be a public URL or a base64 data URI of an image, not %.40q", u)
+	}
+	if b, err := base64.StdEncoding.DecodeString(data); err != nil || len(b) == 0 {
+		return "image.url holds invalid base64 data."
+	}
+	return ""
 }
