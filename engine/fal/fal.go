@@ -49,7 +49,7 @@ type Options struct {
 }
 
 // mapped are the inputs the adapter fills from the shot.
-var mapped = []string{"prompt", "negative_prompt", "seed", "num_frames", "frames_per_second", "resolution", "aspect_ratio"}
+var mapped = []string{"prompt", "negative_prompt", "seed", "num_frames", "frames_per_second", "resolution", "aspect_ratio", "image_url"}
 
 // Engine renders on one fal model. It is safe for concurrent renders.
 type Engine struct {
@@ -171,9 +171,10 @@ func (e *Engine) Render(ctx context.Context, spec slate.RenderSpec, dst string, 
 	return engine.RenderHosted(ctx, e, spec, dst, progress)
 }
 
-// Offer is the tiers the entry maps and the lengths the model renders.
+// Offer is the tiers the entry maps, the lengths the model renders, and
+// whether it needs a start image (an image-to-video model does).
 func (e *Engine) Offer() slate.EngineOffer {
-	o := slate.EngineOffer{Name: e.cfg.Name, Adapter: Adapter, Model: e.cfg.Model}
+	o := slate.EngineOffer{Name: e.cfg.Name, Adapter: Adapter, Model: e.cfg.Model, StartImage: e.model.StartImage}
 	for _, t := range slate.Tiers {
 		if _, ok := e.tiers[t]; ok {
 			o.Tiers = append(o.Tiers, t)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"slate"
 )
 
 // Model is what the adapter knows of a fal model's inputs: the frame counts
@@ -21,6 +23,10 @@ type Model struct {
 	AspectRatios []string
 	// Resolutions the model takes; empty accepts whatever the tiers say.
 	Resolutions []string
+	// StartImage is the offer's: slate.StartImageRequired for an
+	// image-to-video model, which is sent the frame as image_url; "" for
+	// one that renders from text alone.
+	StartImage string
 }
 
 // knownModels are the models this adapter was written against, from
@@ -35,6 +41,15 @@ var knownModels = map[string]Model{
 	// 16), 16:9, 9:16 or 1:1; billed per video second at 16 fps.
 	"fal-ai/wan/v2.2-a14b/text-to-video": {FPS: 16, MinFrames: 17, MaxFrames: 161,
 		AspectRatios: []string{"16:9", "9:16", "1:1"}, Resolutions: []string{"480p", "580p", "720p"}},
+	// The image-to-video Wans take the same length and frame inputs as
+	// their text-to-video twins, and a required image_url, which fal
+	// takes as a data: URI as well as a URL.
+	"fal-ai/wan-i2v": {FPS: 16, Frames: []int{81, 100},
+		AspectRatios: []string{"16:9", "9:16"}, Resolutions: []string{"480p", "720p"},
+		StartImage: slate.StartImageRequired},
+	"fal-ai/wan/v2.2-a14b/image-to-video": {FPS: 16, MinFrames: 17, MaxFrames: 161,
+		AspectRatios: []string{"16:9", "9:16", "1:1"}, Resolutions: []string{"480p", "580p", "720p"},
+		StartImage: slate.StartImageRequired},
 }
 
 // defaultTiers maps Slate's tiers to Wan's resolutions: Wan renders at

@@ -35,7 +35,8 @@ type ticketData struct {
 // input maps spec to the model's inputs: the prompt, the negative prompt
 // when the shot has one (an empty one would drop the model's default),
 // the seed, num_frames at frames_per_second for the length, the tier's
-// resolution and the project's aspect ratio. A shot the model cannot
+// resolution, the project's aspect ratio, and for an image-to-video
+// model the start frame as a data: URI in image_url. A shot the model cannot
 // render is refused before anything is sent.
 func (e *Engine) input(spec slate.RenderSpec) (map[string]any, int, error) {
 	res, ok := e.tiers[spec.Tier]
@@ -47,6 +48,19 @@ func (e *Engine) input(spec slate.RenderSpec) (map[string]any, int, error) {
 	}
 	if spec.Prompt == "" {
 		return nil, 0, engine.Errorf(slate.JobErrInvalidRequest, false, "the shot has no prompt, which %s needs", e.cfg.Model)
+	}
+	var image string
+	if e.model.StartImage != "" {
+		png, err := provider.StartImage(spec)
+		if err != nil {
+			return nil, 0, err
+		}
+		if png == nil && e.model.StartImage == slate.StartImageRequired {
+			return nil, 0, engine.Errorf(slate.JobErrInvalidRequest, false, "%s renders only from a start image, and the shot has none", e.cfg.Model)
+		}
+		if png != nil {
+			image = provider.DataURI(png)
+		}
 	}
 	frames := e.model.FramesFor(spec.DurationMS)
 	in := make(map[string]any, len(e.extra)+len(mapped))
@@ -63,6 +77,9 @@ func (e *Engine) input(spec slate.RenderSpec) (map[string]any, int, error) {
 	in["resolution"] = res
 	if spec.AspectRatio != "" {
 		in["aspect_ratio"] = spec.AspectRatio
+	}
+	if image != "" {
+		in["image_url"] = image
 	}
 	return in, frames, nil
 }

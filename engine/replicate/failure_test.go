@@ -2,6 +2,7 @@ package replicate_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"os"
@@ -59,6 +60,9 @@ func TestFailuresMapToJobErrors(t *testing.T) {
 		c.Model, c.Options = "kwaivgi/kling-v2.1", nil
 		c.Tiers = map[string]string{"standard": "standard", "high": "pro"}
 		c.Input = map[string]any{"prompt": "{{prompt}}", "mode": "{{resolution}}", "start_image": "{{start_image}}"}
+		// An entry that calls Kling v2.1's start image optional lets a
+		// shot without one through, for Replicate to refuse.
+		c.Options = json.RawMessage(`{"start_image": "optional"}`)
 	}
 	for _, tc := range []struct {
 		name      string
@@ -78,7 +82,7 @@ func TestFailuresMapToJobErrors(t *testing.T) {
 		}, nil, slate.JobErrEngineFailed, false, "failed: CUDA out of memory", 1},
 		{"deadline before start", func(s *replicatetest.Server) { s.SetOutcome(replicatetest.Outcome{Abort: true}) }, nil,
 			slate.JobErrEngineTimeout, true, "aborted", 1},
-		{"a required input missing (Kling v2.1 needs a start image)", nil, v21,
+		{"a required input missing (an entry calling Kling v2.1's start image optional)", nil, v21,
 			slate.JobErrInvalidRequest, false, "422 - input: start_image is required", 0},
 		{"unknown model", nil, func(c *provider.Config) { c.Model = "kwaivgi/kling-v9" },
 			slate.JobErrInvalidRequest, false, "404", 0},

@@ -103,10 +103,26 @@ func (e *Engine) input(spec slate.RenderSpec) (map[string]any, error) {
 		return nil, engine.Errorf(slate.JobErrInvalidRequest, false, "%s does not render aspect ratio %q; it renders %s",
 			e.cfg.Name, spec.AspectRatio, strings.Join(e.ratios, ", "))
 	}
-	duration, _ := e.offer.Billed(spec.DurationMS)
-	return e.tmpl.Fill(Fields{Prompt: spec.Prompt, NegativePrompt: spec.NegativePrompt, Seed: spec.Seed,
-		DurationMS: duration, AspectRatio: spec.AspectRatio, Width: spec.Width, Height: spec.Height,
-		Resolution: res, FrameRate: spec.FrameRate}), nil
+	f := Fields{Prompt: spec.Prompt, NegativePrompt: spec.NegativePrompt, Seed: spec.Seed,
+		AspectRatio: spec.AspectRatio, Width: spec.Width, Height: spec.Height,
+		Resolution: res, FrameRate: spec.FrameRate}
+	f.DurationMS, _ = e.offer.Billed(spec.DurationMS)
+	if e.offer.StartImage != "" {
+		png, err := provider.StartImage(spec)
+		if err != nil {
+			return nil, err
+		}
+		if png == nil && e.offer.StartImage == slate.StartImageRequired {
+			return nil, engine.Errorf(slate.JobErrInvalidRequest, false, "%s renders only from a start image, and the shot has none", e.cfg.Name)
+		}
+		if png != nil {
+			// Replicate takes a file input as a data: URI as well as a
+			// URL, recommended below 1 MB; a frame is sent inline rather
+			// than uploaded, so nothing outlives the prediction.
+			f.StartImage = provider.DataURI(png)
+		}
+	}
+	return e.tmpl.Fill(f), nil
 }
 
 var predictionID = regexp.MustCompile(`^[A-Za-z0-9_-]{1,128}$`)

@@ -79,6 +79,11 @@ type options struct {
 	// AspectRatios, when set, are the only aspect ratios the model takes;
 	// a shot in another is refused before anything is sent.
 	AspectRatios []string `json:"aspect_ratios"`
+	// StartImage is "required" when the model's schema requires the input
+	// the template gives {{start_image}} (Kling v2.1's start_image), or
+	// "optional". The adapter does not read the schema, so the entry says;
+	// unset is optional for a template that places {{start_image}}.
+	StartImage string `json:"start_image"`
 }
 
 var (
@@ -121,6 +126,9 @@ func New(cfg provider.Config) (*Engine, error) {
 	e.ratios = opts.AspectRatios
 	e.offer = slate.EngineOffer{Name: cfg.Name, Adapter: Adapter, Model: cfg.Model,
 		Tiers: slices.Sorted(maps.Keys(e.tiers))}
+	if e.offer.StartImage, err = opts.startImage(e.tmpl); err != nil {
+		return nil, e.fail(err)
+	}
 	if err := opts.durations(&e.offer); err != nil {
 		return nil, e.fail(err)
 	}
@@ -182,6 +190,25 @@ func parseOptions(raw json.RawMessage) (options, error) {
 	return o, nil
 }
 
+// startImage is the offer's StartImage: what the entry says, checked
+// against whether its template has anywhere to put the image.
+func (o options) startImage(t *Template) (string, error) {
+	uses := t.Uses("start_image")
+	switch o.StartImage {
+	case "":
+		if uses {
+			return slate.StartImageOptional, nil
+		}
+		return "", nil
+	case slate.StartImageOptional, slate.StartImageRequired:
+		if !uses {
+			return "", fmt.Errorf("options.start_image: %q, but the input template has no {{start_image}} to put the image in", o.StartImage)
+		}
+		return o.StartImage, nil
+	}
+	return "", fmt.Errorf("options.start_image: %q is neither %q nor %q", o.StartImage, slate.StartImageRequired, slate.StartImageOptional)
+}
+
 // durations puts the options' durations on the offer, in milliseconds.
 func (o options) durations(offer *slate.EngineOffer) error {
 	if len(o.DurationsS) > 0 && (o.MinS != 0 || o.MaxS != 0 || o.StepS != 0) {
@@ -228,8 +255,9 @@ func millis(field string, s float64) (int64, error) {
 // Name returns the entry's name.
 func (e *Engine) Name() string { return e.cfg.Name }
 
-// Offer is the tiers of the entry's tier map and the durations of its
-// options; MaxConcurrent is the catalog's to fill.
+// Offer is the tiers of the entry's tier map, the durations of its
+// options, and whether the model takes a start image (see
+// options.StartImage); MaxConcurrent is the catalog's to fill.
 func (e *Engine) Offer() slate.EngineOffer {
 	o := e.offer
 	o.Tiers = slices.Clone(o.Tiers)

@@ -22,8 +22,8 @@ type Fields struct {
 	// "pro"), from the entry's tier map.
 	Resolution string
 	FrameRate  int
-	// StartImage is a URL of the frame the video starts from; empty
-	// renders from text alone.
+	// StartImage is the frame the video starts from, as a URL or a data:
+	// URI; empty renders from text alone.
 	StartImage string
 }
 
@@ -63,6 +63,8 @@ type Template struct {
 	// seedKey is the top-level input that is exactly {{seed}}, whose echo
 	// in the prediction says which seed the model was given.
 	seedKey string
+	// used are the placeholders the template places.
+	used map[string]bool
 }
 
 // ParseTemplate checks an entry's input template and keeps a copy of it,
@@ -88,7 +90,7 @@ func ParseTemplate(input map[string]any) (*Template, error) {
 	if !used["prompt"] {
 		return nil, fmt.Errorf("input: no {{prompt}}: the shot's prompt would never reach the model")
 	}
-	t := &Template{input: copied}
+	t := &Template{input: copied, used: used}
 	for _, k := range slices.Sorted(maps.Keys(copied)) {
 		if s, ok := copied[k].(string); ok && whole(s) == "seed" {
 			t.seedKey = k
@@ -140,6 +142,10 @@ func whole(s string) string {
 	}
 	return ""
 }
+
+// Uses says whether the template places the named placeholder
+// ("start_image", without braces).
+func (t *Template) Uses(name string) bool { return t.used[name] }
 
 // SeedKey is the top-level input the template gives the seed, or "".
 func (t *Template) SeedKey() string { return t.seedKey }

@@ -47,7 +47,8 @@ func (s *Server) submit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	model := strings.Trim(r.PathValue("path"), "/")
-	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 1<<20))
+	// Room for a start image sent inline as a data: URI.
+	dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 32<<20))
 	dec.UseNumber()
 	var input map[string]any
 	if err := dec.Decode(&input); err != nil || input == nil {

@@ -1,6 +1,7 @@
 package faltest
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -13,6 +14,8 @@ type schema struct {
 	minFPS, maxFPS       int
 	aspectRatios         []string
 	resolutions          []string
+	// image says image_url is required: an image-to-video model.
+	image bool
 }
 
 // schemas are the Wan models' input schemas as fal documents them (fal-js
@@ -24,6 +27,10 @@ var schemas = map[string]schema{
 		aspectRatios: []string{"9:16", "16:9"}, resolutions: []string{"480p", "580p", "720p"}},
 	"fal-ai/wan/v2.2-a14b/text-to-video": {minFrames: 17, maxFrames: 161, minFPS: 4, maxFPS: 60,
 		aspectRatios: []string{"16:9", "9:16", "1:1"}, resolutions: []string{"480p", "580p", "720p"}},
+	"fal-ai/wan-i2v": {minFrames: 81, maxFrames: 100, minFPS: 5, maxFPS: 24,
+		aspectRatios: []string{"9:16", "16:9"}, resolutions: []string{"480p", "720p"}, image: true},
+	"fal-ai/wan/v2.2-a14b/image-to-video": {minFrames: 17, maxFrames: 161, minFPS: 4, maxFPS: 60,
+		aspectRatios: []string{"16:9", "9:16", "1:1"}, resolutions: []string{"480p", "580p", "720p"}, image: true},
 }
 
 // validate checks input against model's schema and answers the errors as
@@ -92,7 +99,30 @@ func validate(model string, input map[string]any) []map[string]any {
 	}
 	oneOf("aspect_ratio", sc.aspectRatios)
 	oneOf("resolution", sc.resolutions)
+	if sc.image {
+		switch v, ok := input["image_url"]; {
+		case !ok:
+			bad("image_url", "Field required", "missing", nil)
+		case !imageURL(v):
+			bad("image_url", "Input should be a URL or a base64 data URI of an image", "url_parsing", nil)
+		}
+	}
 	return errs
+}
+
+// imageURL says whether v is what fal takes for an image: an http(s) URL
+// or a data: URI of an image in base64.
+func imageURL(v any) bool {
+	s, _ := v.(string)
+	if strings.HasPrefix(s, "https://") || strings.HasPrefix(s, "http://") {
+		return true
+	}
+	meta, data, ok := strings.Cut(strings.TrimPrefix(s, "data:"), ",")
+	if !strings.HasPrefix(s, "data:") || !ok || !strings.HasPrefix(meta, "image/") || !strings.HasSuffix(meta, ";base64") {
+		return false
+	}
+	b, err := base64.StdEncoding.DecodeString(data)
+	return err == nil && len(b) > 0
 }
 
 func isString(v any) bool {

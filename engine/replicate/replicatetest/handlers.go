@@ -73,7 +73,8 @@ func (s *Server) createByVersion(w http.ResponseWriter, r *http.Request) {
 // create is both create endpoints: by model name in the path, or by the
 // body's "version".
 func (s *Server) create(w http.ResponseWriter, r *http.Request, model string, byVersion bool) {
-	raw, _ := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	// Room for a start image sent inline as a data: URI.
+	raw, _ := io.ReadAll(io.LimitReader(r.Body, 32<<20))
 	var body map[string]any
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()

@@ -1,6 +1,7 @@
 package replicatetest
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -102,6 +103,9 @@ func (in Input) check(name string, v any) string {
 			if err != nil || (u.Scheme != "https" && u.Scheme != "http" && u.Scheme != "data") {
 				return fmt.Sprintf("%s must be a URI: %q", name, s)
 			}
+			if u.Scheme == "data" && !dataURI(s) {
+				return fmt.Sprintf("%s is not a base64 data URI of an image", name)
+			}
 		}
 		scalar = s
 	case "integer", "number":
@@ -127,6 +131,17 @@ func (in Input) check(name string, v any) string {
 		return fmt.Sprintf("%s must be one of the following: %s", name, strings.Join(in.Enum, ", "))
 	}
 	return ""
+}
+
+// dataURI says whether s is a file Replicate can read from a data: URI:
+// an image's media type and its bytes in base64.
+func dataURI(s string) bool {
+	meta, data, ok := strings.Cut(strings.TrimPrefix(s, "data:"), ",")
+	if !ok || !strings.HasPrefix(meta, "image/") || !strings.HasSuffix(meta, ";base64") {
+		return false
+	}
+	b, err := base64.StdEncoding.DecodeString(data)
+	return err == nil && len(b) > 0
 }
 
 func jsonType(v any) string {
